@@ -1,0 +1,137 @@
+"""The one place that decides which rows a user may see.
+
+Every scoped model has a `ScopedQuerySet` and declares `scope_lookups`: for each
+level of the place tree it knows (town, village, grid, …), the lookup that leads
+from the model to that level. A user's role assignments resolve to a `Scope`:
+the ids they hold in full at each level, plus the ancestors of those (a grid
+worker sees the record of their own village, not its other grids' households).
+
+Pages, API, exports and the admin all call `Model.objects.visible_to(user)`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.db import models
+from django.db.models import Q
+
+LEVELS = ("county", "town", "beat", "department", "village", "grid", "micro_grid")
+
+
+@dataclass(frozen=True)
+class Scope:
+    unrestricted: bool = False
+    full: dict[str, frozenset[int]] = field(default_factory=dict)
+    ancestors: dict[str, frozenset[int]] = field(default_factory=dict)
+
+    def ids(self, level: str, *, with_ancestors: bool = False) -> frozenset[int]:
+        ids = self.full.get(level, frozenset())
+        if with_ancestors:
+            ids = ids | self.ancestors.get(level, frozenset())
+        return ids
+
+    @property
+    def empty(self) -> bool:
+        return not self.unrestricted and not any(self.full.values())
+
+    def q(self, scope_lookups: dict[str, str]) -> Q | None:
+        """A filter for a model with these lookups, or None when nothing is visible."""
+        finest = list(scope_lookups)[-1]
+        condition = None
+        for level, lookup in scope_lookups.items():
+            ids = self.ids(level, with_ancestors=level == finest)
+            if ids:
+                part = Q(**{f"{lookup}__in": sorted(ids)})
+                condition = part if condition is None else condition | part
+        return condition
+
+
+NOBODY = Scope()
+EVERYTHING = Scope(unrestricted=True)
+
+
+def scope_for(user) -> Scope:
+    """The user's scope, resolved once per user object."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return NOBODY
+    cached = getattr(user, "_wangge_scope", None)
+    if cached is not None:
+        return cached
+    scope = EVERYTHING if user.is_superuser else _resolve(user)
+    user._wangge_scope = scope
+    return scope
+
+
+def _resolve(user) -> Scope:
+    from wangge.grids.models import Grid, MicroGrid, Town, Village
+    from wangge.staff.models import Department, PoliceBeat, Role
+
+    full: dict[str, set[int]] = {level: set() for level in LEVELS}
+    for a in user.role_assignments.all():
+        if a.role in (Role.GRID_WORKER, Role.GRID_INSTRUCTOR) and a.grid_id:
+            full["grid"].add(a.grid_id)
+        elif a.role == Role.GRID_HELPER:
+            if a.micro_grid_id:
+                full["micro_grid"].add(a.micro_grid_id)
+            elif a.grid_id:
+                full["grid"].add(a.grid_id)
+        elif a.role == Role.GRID_LEADER and a.village_id:
+            full["village"].add(a.village_id)
+        elif a.role == Role.POLICE and a.beat_id:
+            full["beat"].add(a.beat_id)
+        elif a.role == Role.DEPARTMENT and a.department_id:
+            full["department"].add(a.department_id)
+        elif a.role in (Role.DISPATCHER, Role.LEADER, Role.ADMIN):
+            if a.town_id:
+                full["town"].add(a.town_id)
+            elif a.county_code:
+                full["county"].add(int(a.county_code))
+
+    if full["county"]:
+        codes = [str(c) for c in full["county"]]
+        full["town"] |= set(Town.objects.filter(county_code__in=codes).values_list("id", flat=True))
+    if full["beat"]:
+        full["village"] |= set(
+            PoliceBeat.villages.through.objects.filter(policebeat_id__in=full["beat"]).values_list(
+                "village_id", flat=True
+            )
+        )
+
+    ancestors: dict[str, set[int]] = {level: set() for level in LEVELS}
+    for grid_id, village_id in MicroGrid.objects.filter(pk__in=full["micro_grid"]).values_list(
+        "grid_id", "grid__village_id"
+    ):
+        ancestors["grid"].add(grid_id)
+        ancestors["village"].add(village_id)
+    ancestors["village"] |= set(
+        Grid.objects.filter(pk__in=full["grid"]).values_list("village_id", flat=True)
+    )
+    ancestors["town"] |= set(
+        Village.objects.filter(pk__in=full["village"] | ancestors["village"]).values_list(
+            "town_id", flat=True
+        )
+    )
+    ancestors["town"] |= set(
+        PoliceBeat.objects.filter(pk__in=full["beat"]).values_list("town_id", flat=True)
+    )
+    ancestors["town"] |= set(
+        Department.objects.filter(pk__in=full["department"]).values_list("town_id", flat=True)
+    )
+    return Scope(
+        full={k: frozenset(v) for k, v in full.items()},
+        ancestors={k: frozenset(v) for k, v in ancestors.items()},
+    )
+
+
+class ScopedQuerySet(models.QuerySet):
+    """A queryset whose model declares `scope_lookups` (coarsest level first)."""
+
+    def visible_to(self, user):
+        scope = scope_for(user)
+        if scope.unrestricted:
+            return self
+        condition = scope.q(self.model.scope_lookups)
+        if condition is None:
+            return self.none()
+        return self.filter(condition)
