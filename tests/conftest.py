@@ -15,7 +15,8 @@ from django.contrib.auth.models import Permission
 from wangge.grids import locator
 from wangge.grids.models import Grid, GridKind, MicroGrid, Town, Village, VillageKind
 from wangge.residents.models import Household, Resident
-from wangge.staff.models import Department, PoliceBeat, Role, RoleAssignment, User
+from wangge.staff.models import Department, PoliceBeat, Role, User
+from wangge.staff.services import assign_role
 
 
 def square(x0, y0, x1, y1, hole=None):
@@ -59,7 +60,7 @@ def _user(username, home_town, role, **scope):
     user.full_name = username
     user.save()
     if role:
-        RoleAssignment.objects.create(user=user, role=role, **scope)
+        assign_role(user, role, **scope)
     return user
 
 
@@ -148,8 +149,6 @@ def town(db):
     t.leader = _user("leader", t.town, Role.LEADER, town=t.town)
     t.county_leader = _user("county", None, Role.LEADER, county_code="410325")
     t.admin = _user("town_admin", t.town, Role.ADMIN, town=t.town)
-    t.admin.is_staff = True
-    t.admin.save()
     t.outsider = _user("outsider", None, None)
 
     def household(number, grid, micro=None, lon=None, lat=None):
