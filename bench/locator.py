@@ -1,0 +1,116 @@
+"""Benchmark of point → grid lookup on a synthetic town of 241 grids.
+
+No database: the grid map is built in memory and handed to the Locator class.
+The grids are Voronoi cells of random seeds clipped to a 0.16° × 0.16° box,
+their edges densified to about 40 m so each has a few hundred vertices, like
+boundaries drawn in QGIS; each grid is split into four micro-grids.
+
+    python bench/locator.py [--points 1000000] [--single 100000] [--seed 1]
+
+Targets: locate_grids ≥ 500,000 points/s; locate() ≤ 20 µs per point.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+
+import numpy as np
+import shapely
+from shapely.geometry import box, mapping
+
+from wangge.grids.locator import Locator
+
+GRIDS = 241
+WEST, SOUTH, SIZE = 112.0, 34.0, 0.16
+VERTEX_SPACING = 0.0004  # degrees, about 40 m
+TARGET_BULK = 500_000  # points per second
+TARGET_SINGLE = 20.0  # microseconds per point
+
+
+def synthetic_town(rng: np.random.Generator):
+    """Grid and micro-grid tuples as the locator takes them from the database."""
+    extent = box(WEST, SOUTH, WEST + SIZE, SOUTH + SIZE)
+    seeds = shapely.multipoints(
+        np.column_stack(
+            [rng.uniform(WEST, WEST + SIZE, GRIDS), rng.uniform(SOUTH, SOUTH + SIZE, GRIDS)]
+        )
+    )
+    cells = shapely.get_parts(shapely.voronoi_polygons(seeds, extend_to=extent))
+    cells = shapely.intersection(cells, extent)
+    # Snap to a 1e-9° grid so shared edges are exactly shared, as in a clean QGIS layer.
+    cells = shapely.set_precision(shapely.segmentize(cells, VERTEX_SPACING), 1e-9)
+    cells = sorted(cells, key=lambda c: (-c.centroid.y, c.centroid.x))
+    grids, micro = [], []
+    for grid_id, cell in enumerate(cells, start=1):
+        grids.append((grid_id, mapping(cell), 1, 1))
+        c = cell.centroid
+        x0, y0, x1, y1 = cell.bounds
+        quarters = [
+            box(x0, c.y, c.x, y1),
+            box(c.x, c.y, x1, y1),
+            box(x0, y0, c.x, c.y),
+            box(c.x, y0, x1, c.y),
+        ]
+        for q, quarter in enumerate(quarters):
+            part = cell.intersection(quarter)
+            if not part.is_empty:
+                micro.append((grid_id * 10 + q, mapping(part), grid_id))
+    return grids, micro
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--points", type=int, default=1_000_000)
+    parser.add_argument("--single", type=int, default=100_000)
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args(argv)
+    rng = np.random.default_rng(args.seed)
+
+    t0 = time.perf_counter()
+    grids, micro = synthetic_town(rng)
+    t1 = time.perf_counter()
+    locator = Locator(grids, micro)
+    t2 = time.perf_counter()
+    vertices = sum(len(g[1]["coordinates"][0]) for g in grids)
+    print(
+        f"town: {len(grids)} grids (~{vertices // len(grids)} vertices each), "
+        f"{len(micro)} micro-grids; made in {t1 - t0:.2f} s, locator built in {t2 - t1:.3f} s"
+    )
+
+    # A margin around the town so some points fall outside every grid.
+    margin = SIZE * 0.05
+    lons = rng.uniform(WEST - margin, WEST + SIZE + margin, args.points)
+    lats = rng.uniform(SOUTH - margin, SOUTH + SIZE + margin, args.points)
+    locator.locate_grids(lons[:1000], lats[:1000])  # warm up
+    t0 = time.perf_counter()
+    found = locator.locate_grids(lons, lats)
+    bulk_seconds = time.perf_counter() - t0
+    bulk_rate = args.points / bulk_seconds
+    print(
+        f"locate_grids: {args.points:,} points in {bulk_seconds:.3f} s = {bulk_rate:,.0f} points/s "
+        f"({(found >= 0).mean():.1%} inside a grid; target ≥ {TARGET_BULK:,})"
+    )
+
+    n = min(args.single, args.points)
+    pairs = list(zip(lons[:n].tolist(), lats[:n].tolist(), strict=True))
+    for lon, lat in pairs[:1000]:  # warm up
+        locator.locate(lon, lat)
+    t0 = time.perf_counter()
+    answers = [locator.locate(lon, lat) for lon, lat in pairs]
+    single_us = (time.perf_counter() - t0) / n * 1e6
+    print(f"locate(): {n:,} points, {single_us:.2f} µs per point (target ≤ {TARGET_SINGLE:g})")
+
+    agree = all(
+        (a.grid_id if a.grid_id is not None else -1) == f
+        for a, f in zip(answers, found[:n].tolist(), strict=True)
+    )
+    print(f"locate() and locate_grids agree on all {n:,} points: {agree}")
+    ok = agree and bulk_rate >= TARGET_BULK and single_us <= TARGET_SINGLE
+    print("PASS" if ok else "FAIL")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
