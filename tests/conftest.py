@@ -189,3 +189,39 @@ def grant(user, codename):
     # Django caches permissions on the user object.
     for attr in ("_perm_cache", "_user_perm_cache"):
         user.__dict__.pop(attr, None)
+
+
+# --- Cases ---------------------------------------------------------------------
+
+
+@pytest.fixture
+def catalogue(db):
+    """The starter catalogue and default deadline policies (a flush removes migration data)."""
+    from wangge.cases.catalogue import install_catalogue
+    from wangge.cases.sla import install_default_policies
+
+    install_default_policies()
+    install_catalogue()
+
+
+@pytest.fixture
+def make_case(town, catalogue):
+    """Report a case through intake, in grid A1 by default, as grid worker A1."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from wangge.cases.intake import report
+
+    def make(category="MS01", *, actor=None, lon=112.003, lat=34.105, now=None, **kwargs):
+        kwargs.setdefault("title", "村口自来水管破裂")
+        kwargs.setdefault("channel", "patrol")
+        return report(
+            actor=actor or town.grid_worker,
+            category=category,
+            longitude=lon,
+            latitude=lat,
+            now=now or datetime(2026, 11, 23, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai")),
+            **kwargs,
+        )
+
+    return make

@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "wangge.grids",
     "wangge.staff",
     "wangge.residents",
+    "wangge.cases",
     "wangge.demo",
 ]
 

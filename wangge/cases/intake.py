@@ -1,0 +1,279 @@
+"""Reporting a case (群众点单): the first transition, from nothing to `reported`.
+
+Intake locates the case in its grid, numbers it, starts its first deadlines,
+flags a likely duplicate, notifies the grid (and, for an emergency, the police
+of the beat and the grid instructor at the same moment), and honours an
+Idempotency-Key so a retried report never makes a second case.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from wangge.cases import clock, notify, sla
+from wangge.cases.choices import OPEN_STATES, CategoryKind, Channel, Milestone, Priority
+from wangge.cases.errors import IdempotencyMismatch, InvalidInput, MissingInput
+from wangge.cases.lifecycle import _plan_checks, start_milestone
+from wangge.cases.models import Case, CaseEvent, CaseSequence, Category, IdempotencyRecord
+from wangge.grids.locator import locate
+from wangge.grids.models import Grid, Town
+from wangge.residents import pii
+from wangge.residents.validators import validate_phone
+
+
+def _category(value) -> Category:
+    if isinstance(value, Category):
+        category = value
+    else:
+        category = Category.objects.filter(code=value, active=True).first() if value else None
+    if category is None or not category.active:
+        raise InvalidInput(_("Unknown category."), field="category")
+    return category
+
+
+def _request_hash(fields: dict) -> str:
+    return hashlib.sha256(json.dumps(fields, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _next_number(town: Town, moment: datetime) -> str:
+    year = timezone.localtime(moment).year
+    sequence, _created = CaseSequence.objects.select_for_update().get_or_create(
+        town=town, year=year
+    )
+    sequence.last += 1
+    sequence.save(update_fields=["last"])
+    return f"{town.case_prefix}{year}{sequence.last:06d}"
+
+
+def _distance_m(lat1, lon1, lat2, lon2) -> float:
+    # Equirectangular: exact enough within a town.
+    x = math.radians(lon2 - lon1) * math.cos(math.radians((lat1 + lat2) / 2))
+    y = math.radians(lat2 - lat1)
+    return 6_371_000 * math.hypot(x, y)
+
+
+def likely_duplicate(case: Case) -> Case | None:
+    """An open case of the same category nearby in the last hours (settings decide how near)."""
+    if case.latitude is None or case.longitude is None:
+        return None
+    radius = getattr(settings, "WANGGE_DUPLICATE_RADIUS_M", 200)
+    hours = getattr(settings, "WANGGE_DUPLICATE_WINDOW_HOURS", 48)
+    dlat = radius / 111_000
+    dlon = radius / (111_320 * max(math.cos(math.radians(case.latitude)), 0.01))
+    candidates = (
+        Case.objects.filter(
+            town_id=case.town_id,
+            category_id=case.category_id,
+            state__in=OPEN_STATES,
+            reported_at__gte=case.reported_at - timedelta(hours=hours),
+            latitude__range=(case.latitude - dlat, case.latitude + dlat),
+            longitude__range=(case.longitude - dlon, case.longitude + dlon),
+        )
+        .exclude(pk=case.pk)
+        .order_by("reported_at")
+        .values_list("pk", "latitude", "longitude")
+    )
+    for pk, lat, lon in candidates:
+        if _distance_m(case.latitude, case.longitude, lat, lon) <= radius:
+            return Case.objects.get(pk=pk)
+    return None
+
+
+def report(
+    *,
+    actor,
+    category,
+    title: str,
+    channel: str,
+    description: str = "",
+    priority: str | None = None,
+    town: Town | None = None,
+    latitude: float | None = None,
+    longitude: float | None = None,
+    address: str = "",
+    grid: Grid | None = None,
+    reporter_resident=None,
+    reporter_name: str = "",
+    reporter_phone: str = "",
+    photos: Iterable = (),
+    idempotency_key: str | None = None,
+    client: str | None = None,
+    now: datetime | None = None,
+) -> Case:
+    """Create a case in state `reported`. Raises MissingInput, InvalidInput, IdempotencyMismatch.
+
+    A point outside every grid is kept and flagged `needs_placing` for the
+    dispatcher, never dropped; the town then comes from `town` or the actor.
+    """
+    now = now or clock.now()
+    category = _category(category)
+    if not (title or "").strip():
+        raise MissingInput(_("A title is required."), field="title")
+    if channel not in Channel.values:
+        raise InvalidInput(_("Unknown channel."), field="channel")
+    priority = priority or (
+        Priority.SERVICE if category.kind == CategoryKind.SERVICE else category.default_priority
+    )
+    if priority not in Priority.values:
+        raise InvalidInput(_("Unknown priority."), field="priority")
+    if (latitude is None) != (longitude is None):
+        raise InvalidInput(_("A position needs both latitude and longitude."), field="position")
+    if latitude is not None and not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
+        raise InvalidInput(_("The position is outside the map."), field="position")
+    phone = ""
+    if reporter_phone:
+        try:
+            phone = validate_phone(reporter_phone)
+        except ValidationError as error:
+            raise InvalidInput(error.messages[0], field="reporter_phone") from None
+    from wangge.cases.attachments import check_upload
+
+    photos = list(photos)
+    for photo in photos:
+        check_upload(photo)
+
+    fields = {
+        "category": category.code,
+        "title": title,
+        "description": description,
+        "priority": priority,
+        "channel": channel,
+        "latitude": latitude,
+        "longitude": longitude,
+        "address": address,
+        "grid": grid.pk if grid else None,
+        "phone": phone,
+    }
+    if idempotency_key:
+        client = client or (f"user:{actor.pk}" if not isinstance(actor, str) else f"{actor}")
+        existing = _replay(client, idempotency_key, fields)
+        if existing:
+            return existing
+
+    location = None
+    if grid is None and latitude is not None:
+        location = locate(longitude, latitude)
+        grid = Grid.objects.filter(pk=location.grid_id).select_related("village").first()
+    if grid is not None:
+        town = grid.town
+    elif town is None and not isinstance(actor, str):
+        town = actor.town
+    if town is None:
+        raise MissingInput(
+            _("A place is required: a position inside the town, a grid, or the town."),
+            field="position",
+        )
+
+    try:
+        with transaction.atomic():
+            case = Case(
+                town=town,
+                reported_at=now,
+                title=title.strip()[:120],
+                description=description,
+                category=category,
+                priority=priority,
+                channel=channel,
+                reporter_resident=reporter_resident,
+                reporter_user=None if isinstance(actor, str) else actor,
+                reporter_name=reporter_name,
+                reporter_phone_encrypted=pii.encrypt(phone),
+                reporter_phone_hash=pii.lookup_hash(phone),
+                reporter_phone_masked=pii.mask_phone(phone),
+                latitude=latitude,
+                longitude=longitude,
+                address=address,
+                grid=grid,
+                village_id=grid.village_id if grid else None,
+                micro_grid_id=location.micro_grid_id if location else None,
+                needs_placing=grid is None,
+            )
+            policy = sla.policy_for(category, priority)
+            case.sla_clock = policy.clock
+            case.number = _next_number(town, now)
+            start_milestone(case, Milestone.ACCEPT, now, policy.accept_minutes)
+            if priority == Priority.EMERGENCY and policy.on_scene_minutes:
+                # The 15 minutes run on the wall clock whatever the policy's clock.
+                case.on_scene_due_at = now + timedelta(minutes=policy.on_scene_minutes)
+                case.sla_starts = {**case.sla_starts, Milestone.ON_SCENE: now.isoformat()}
+            case.likely_duplicate_of = likely_duplicate(case)
+            _plan_checks(case, now)
+            case.save()
+            event = CaseEvent.objects.create(
+                town=town,
+                case=case,
+                at=now,
+                actor=None if isinstance(actor, str) else actor,
+                actor_label=actor if isinstance(actor, str) else "",
+                action="report",
+                to_state=case.state,
+                level=case.level,
+                note=description[:2000],
+                data={"channel": channel, "needs_placing": case.needs_placing},
+            )
+            if idempotency_key:
+                IdempotencyRecord.objects.create(
+                    key=idempotency_key,
+                    client=client,
+                    request_hash=_request_hash(fields),
+                    case=case,
+                    created_at=now,
+                )
+            _notify_report(case, event)
+    except IntegrityError:
+        if idempotency_key:
+            # Two retries raced; the other one won and its case is the answer.
+            existing = _replay(client, idempotency_key, fields)
+            if existing:
+                return existing
+        raise
+    if photos:
+        from wangge.cases.attachments import save_attachments
+
+        save_attachments(
+            case, photos, uploaded_by=None if isinstance(actor, str) else actor, event=event
+        )
+    return case
+
+
+def _replay(client: str, key: str, fields: dict) -> Case | None:
+    record = IdempotencyRecord.objects.filter(client=client, key=key).select_related("case").first()
+    if record is None:
+        return None
+    if record.request_hash != _request_hash(fields):
+        raise IdempotencyMismatch()
+    return record.case
+
+
+def _notify_report(case: Case, event: CaseEvent) -> None:
+    if case.priority == Priority.EMERGENCY:
+        # 警网融合: the grid worker, the beat's officer and the instructor at once.
+        recipients = notify.grid_workers(case) | notify.police(case) | notify.grid_instructors(case)
+        if not recipients:
+            recipients = notify.dispatchers(case)
+        text = _("EMERGENCY %(n)s: %(t)s — respond within 15 minutes.") % {
+            "n": case.number,
+            "t": case.title,
+        }
+        notify.queue(case, event, recipients, "emergency", text)
+        return
+    recipients = notify.grid_workers(case) if case.grid_id else notify.dispatchers(case)
+    if case.needs_placing:
+        recipients |= notify.dispatchers(case)
+    notify.queue(
+        case,
+        event,
+        recipients,
+        "report",
+        _("New case %(n)s: %(t)s") % {"n": case.number, "t": case.title},
+    )

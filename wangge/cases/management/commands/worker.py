@@ -1,0 +1,36 @@
+"""`wangge worker`: the sweep in a loop (or once, for cron and tests); SIGTERM stops it cleanly."""
+
+import signal
+import threading
+
+from django.core.management.base import BaseCommand
+from django.db import close_old_connections
+
+from wangge.cases.worker import sweep
+
+
+class Command(BaseCommand):
+    help = "Escalate overdue cases, warn at yellow, resume suspended cases, deliver notices."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--once", action="store_true", help="One sweep, then exit.")
+        parser.add_argument("--interval", type=float, default=5.0, help="Seconds between sweeps.")
+        parser.add_argument("--limit", type=int, default=1000, help="Cases per sweep at most.")
+
+    def handle(self, *args, once, interval, limit, **options):
+        stop = threading.Event()
+
+        def on_signal(signum, frame):
+            self.stdout.write("stopping after this sweep")
+            stop.set()
+
+        if threading.current_thread() is threading.main_thread():
+            signal.signal(signal.SIGTERM, on_signal)
+            signal.signal(signal.SIGINT, on_signal)
+        while True:
+            close_old_connections()
+            report = sweep(limit=limit)
+            if report.checked or report.delivered or once:
+                self.stdout.write(str(report))
+            if once or stop.wait(interval):
+                break

@@ -1,0 +1,105 @@
+"""Who hears about a case event, and the in-app notices that tell them.
+
+Notices are written in the same transaction as the event (so none is lost
+when a process dies after the commit); delivery is triggered on commit and
+retried by the worker. In-app delivery marks the notice delivered; other
+channels (SMS, webhooks) come with the integrations.
+"""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils import timezone
+
+from wangge.cases.models import Case, CaseEvent, Notice
+from wangge.staff.models import Role, RoleAssignment, User
+
+
+def _users(**filters) -> set[int]:
+    return set(
+        RoleAssignment.objects.filter(user__is_active=True, **filters).values_list(
+            "user_id", flat=True
+        )
+    )
+
+
+def grid_workers(case: Case) -> set[int]:
+    return _users(role=Role.GRID_WORKER, grid_id=case.grid_id) if case.grid_id else set()
+
+
+def grid_instructors(case: Case) -> set[int]:
+    return _users(role=Role.GRID_INSTRUCTOR, grid_id=case.grid_id) if case.grid_id else set()
+
+
+def grid_leaders(case: Case) -> set[int]:
+    return _users(role=Role.GRID_LEADER, village_id=case.village_id) if case.village_id else set()
+
+
+def police(case: Case) -> set[int]:
+    if not case.village_id:
+        return set()
+    return _users(role=Role.POLICE, beat__villages=case.village_id)
+
+
+def dispatchers(case: Case) -> set[int]:
+    return _users(role=Role.DISPATCHER, town_id=case.town_id)
+
+
+def leaders(case: Case) -> set[int]:
+    return _users(role=Role.LEADER, town_id=case.town_id)
+
+
+def department_staff(department_ids) -> set[int]:
+    return _users(role=Role.DEPARTMENT, department_id__in=list(department_ids))
+
+
+def owners(case: Case) -> set[int]:
+    """Whoever holds the case now, by its state and level."""
+    if case.owner_user_id:
+        return {case.owner_user_id}
+    if case.owner_department_id:
+        return department_staff([case.owner_department_id])
+    if case.level == "village":
+        return grid_leaders(case)
+    if case.level in ("town", "county"):
+        return dispatchers(case) | (leaders(case) if case.level == "county" else set())
+    return grid_workers(case)
+
+
+def queue(case: Case, event: CaseEvent, recipients: set[int], kind: str, text: str) -> None:
+    """Write one notice per recipient for this event (skipping the actor) and deliver on commit."""
+    recipients = set(recipients) - {event.actor_id}
+    if not recipients:
+        return
+    now = event.at
+    Notice.objects.bulk_create(
+        [
+            Notice(
+                town_id=case.town_id,
+                recipient_id=user_id,
+                case=case,
+                event=event,
+                kind=kind,
+                text=text[:300],
+                created_at=now,
+            )
+            for user_id in sorted(recipients)
+        ],
+        ignore_conflicts=True,
+    )
+    transaction.on_commit(deliver_pending)
+
+
+def deliver_pending(limit: int = 500) -> int:
+    """Deliver undelivered notices (in-app: mark them delivered). Returns how many."""
+    ids = list(
+        Notice.objects.filter(delivered_at=None).order_by("id").values_list("id", flat=True)[:limit]
+    )
+    if not ids:
+        return 0
+    # A conditional update: a notice delivered by another process is not counted twice.
+    return Notice.objects.filter(pk__in=ids, delivered_at=None).update(delivered_at=timezone.now())
+
+
+def unread_count(user: User) -> int:
+    return Notice.objects.filter(recipient=user, read_at=None).count()
