@@ -487,6 +487,9 @@ class Notice(models.Model):
             )
         ]
 
+    def __str__(self):
+        return self.text
+
 
 class IdempotencyRecord(models.Model):
     """The first answer to a report carrying an Idempotency-Key."""
@@ -516,3 +519,6 @@ class CaseSequence(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["town", "year"], name="case_sequence_unique")
         ]
+
+    def __str__(self):
+        return f"{self.town_id}/{self.year}: {self.last}"

@@ -10,6 +10,7 @@ if another grid fills the hole.
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from dataclasses import dataclass
@@ -31,58 +32,172 @@ class Location:
 
 NOWHERE = Location(None)
 
+# A layer's raster has about this many cells along a typical polygon's side, and at
+# most MAX_CELLS cells in all (a far-flung polygon makes cells coarser, not more).
+CELLS_PER_SIDE = 8
+MAX_CELLS = 1 << 18
+_NOTHING = -1
+_TEST = -2
+
 
 class _Layer:
-    """One STRtree over polygons, answering with the first hit in code order."""
+    """Polygons in code order, found through a raster of cells over their extent.
 
-    def __init__(self, ids: list[int], geometries: list):
+    The STRtree tells each cell which polygons touch it. A cell inside one polygon
+    and touching no other answers without a geometry test; elsewhere the point is
+    tested against the cell's polygons in code order, so the first hit is the
+    lowest code. Tests use prepared polygons and bare coordinates, no Point objects:
+    making points costs more than the lookup.
+    """
+
+    def __init__(self, ids: list[int], geometries: list, parents: list[int] | None = None):
         self.ids = np.asarray(ids, dtype=np.int64)
-        self.geometries = geometries
-        self.tree = shapely.STRtree(geometries) if geometries else None
+        self._ids = [int(i) for i in ids]
+        self._parents = list(parents) if parents is not None else [None] * len(self._ids)
+        self._geometries = list(geometries)
+        self.geometries = np.empty(len(self._geometries), dtype=object)
+        self.geometries[:] = self._geometries
+        self.cells: list | None = None
+        if self._geometries:
+            self._index()
 
-    def locate(self, lon: float, lat: float) -> int | None:
-        if self.tree is None:
+    def _index(self) -> None:
+        geometries = self.geometries
+        shapely.prepare(geometries)
+        # GEOS builds a prepared polygon's point index on first use; build it now,
+        # not in two request threads at once.
+        inner = shapely.point_on_surface(geometries)
+        shapely.intersects_xy(geometries, shapely.get_x(inner), shapely.get_y(inner))
+
+        bounds = shapely.bounds(geometries)
+        x0, y0 = float(bounds[:, 0].min()), float(bounds[:, 1].min())
+        x1, y1 = float(bounds[:, 2].max()), float(bounds[:, 3].max())
+        sides = np.maximum(bounds[:, 2] - bounds[:, 0], bounds[:, 3] - bounds[:, 1])
+        size = max(
+            float(np.median(sides)) / CELLS_PER_SIDE,
+            max(x1 - x0, y1 - y0) / math.sqrt(MAX_CELLS),
+            1e-7,
+        )
+        nx, ny = int((x1 - x0) / size) + 1, int((y1 - y0) / size) + 1
+        self.x0, self.y0, self.x1, self.y1 = x0, y0, x1, y1
+        self.size, self.nx = size, nx
+
+        # Cell k = row · nx + column. Cells are padded so that a point which rounding
+        # puts in a cell is in that cell's box, however close it is to the cell's edge.
+        columns, rows = (a.ravel() for a in np.meshgrid(np.arange(nx), np.arange(ny)))
+        pad = size / 1024
+        boxes = shapely.box(
+            x0 + columns * size - pad,
+            y0 + rows * size - pad,
+            x0 + (columns + 1) * size + pad,
+            y0 + (rows + 1) * size + pad,
+        )
+        cell_idx, geom_idx = shapely.STRtree(geometries).query(boxes, predicate="intersects")
+        order = np.lexsort((geom_idx, cell_idx))
+        cell_idx, self.candidates = cell_idx[order], geom_idx[order]
+        counts = np.bincount(cell_idx, minlength=nx * ny)
+        self.start = np.concatenate([[0], np.cumsum(counts)])
+        self.answer = np.where(counts > 0, _TEST, _NOTHING)
+        lone = np.flatnonzero(counts == 1)
+        owner = self.candidates[self.start[lone]]
+        covered = shapely.covers(geometries[owner], boxes[lone])
+        self.answer[lone[covered]] = owner[covered]
+
+        # The same raster as Python objects, for single lookups without numpy overhead:
+        # None (no polygon), an index (the one polygon), or a tuple of indices to test.
+        self.cells = [None] * (nx * ny)
+        for cell in np.flatnonzero(counts).tolist():
+            answer = int(self.answer[cell])
+            if answer >= 0:
+                self.cells[cell] = answer
+            else:
+                first, last = self.start[cell], self.start[cell + 1]
+                self.cells[cell] = tuple(self.candidates[first:last].tolist())
+
+    def locate(self, lon: float, lat: float, parent: int | None = None) -> int | None:
+        """Id of the lowest-code polygon holding the point; only `parent`'s, if given."""
+        if self.cells is None or not (self.x0 <= lon <= self.x1 and self.y0 <= lat <= self.y1):
             return None
-        hits = self.tree.query(shapely.Point(lon, lat), predicate="intersects")
-        if len(hits) == 0:
+        entry = self.cells[
+            int((lat - self.y0) / self.size) * self.nx + int((lon - self.x0) / self.size)
+        ]
+        if entry is None:
             return None
-        return int(self.ids[hits.min()])
+        if type(entry) is int:
+            if parent is None or self._parents[entry] == parent:
+                return self._ids[entry]
+            return None
+        for k in entry:
+            if (parent is None or self._parents[k] == parent) and shapely.intersects_xy(
+                self._geometries[k], lon, lat
+            ):
+                return self._ids[k]
+        return None
 
     def locate_many(self, lons, lats) -> np.ndarray:
         """Ids for arrays of points; -1 where no polygon holds the point."""
+        lons = np.asarray(lons, dtype=float)
+        lats = np.asarray(lats, dtype=float)
         result = np.full(len(lons), -1, dtype=np.int64)
-        if self.tree is None or len(lons) == 0:
+        if self.cells is None or len(lons) == 0:
             return result
-        points = shapely.points(np.asarray(lons, dtype=float), np.asarray(lats, dtype=float))
-        point_idx, geom_idx = self.tree.query(points, predicate="intersects")
-        # Geometries are in code order, so the smallest index is the lowest code.
-        best = np.full(len(lons), np.iinfo(np.int64).max, dtype=np.int64)
-        np.minimum.at(best, point_idx, geom_idx)
-        found = best != np.iinfo(np.int64).max
-        result[found] = self.ids[best[found]]
+        # Comparisons are False for NaN, so such points stay nowhere.
+        points = np.flatnonzero(
+            (lons >= self.x0) & (lons <= self.x1) & (lats >= self.y0) & (lats <= self.y1)
+        )
+        lons, lats = lons[points], lats[points]
+        # The same arithmetic as locate(), so both put a point in the same cell.
+        cells = ((lats - self.y0) / self.size).astype(np.int64) * self.nx + (
+            (lons - self.x0) / self.size
+        ).astype(np.int64)
+        answer = self.answer[cells]
+        known = answer >= 0
+        result[points[known]] = self.ids[answer[known]]
+
+        test = np.flatnonzero(answer == _TEST)
+        first = self.start[cells[test]]
+        counts = self.start[cells[test] + 1] - first
+        # One row per (point, candidate), candidates in code order within each point.
+        row_point = np.repeat(np.arange(len(test)), counts)
+        offsets = np.arange(len(row_point)) - np.repeat(np.cumsum(counts) - counts, counts)
+        row_geom = self.candidates[np.repeat(first, counts) + offsets]
+        hit = shapely.intersects_xy(
+            self.geometries[row_geom], lons[test][row_point], lats[test][row_point]
+        )
+        best = np.full(len(test), len(self.ids), dtype=np.int64)
+        np.minimum.at(best, row_point[hit], row_geom[hit])
+        found = best < len(self.ids)
+        result[points[test[found]]] = self.ids[best[found]]
         return result
 
 
 class Locator:
+    """Point → grid and micro-grid over one snapshot of the grid map."""
+
     def __init__(self, grids, micro_grids):
+        """`grids`: (id, GeoJSON, village_id, town_id) in code order;
+        `micro_grids`: (id, GeoJSON or None, grid_id) in code order."""
         grids = list(grids)
         self.grid_layer = _Layer([g[0] for g in grids], [shape(g[1]) for g in grids])
         self.grid_parents = {g[0]: (g[2], g[3]) for g in grids}
         micro = [m for m in micro_grids if m[1]]
-        self.micro_layer = _Layer([m[0] for m in micro], [shape(m[1]) for m in micro])
-        self.micro_parent = {m[0]: m[2] for m in micro}
+        self.micro_layer = _Layer(
+            [m[0] for m in micro], [shape(m[1]) for m in micro], parents=[m[2] for m in micro]
+        )
 
     def locate(self, lon: float, lat: float) -> Location:
+        lon, lat = float(lon), float(lat)
         grid_id = self.grid_layer.locate(lon, lat)
         if grid_id is None:
             return NOWHERE
-        micro_id = self.micro_layer.locate(lon, lat)
-        if micro_id is not None and self.micro_parent[micro_id] != grid_id:
-            micro_id = None
+        # Only the grid's own micro-grids: on an edge between two grids the point
+        # belongs to one grid, and so to one of that grid's micro-grids.
+        micro_id = self.micro_layer.locate(lon, lat, parent=grid_id)
         village_id, town_id = self.grid_parents[grid_id]
         return Location(grid_id, micro_id, village_id, town_id)
 
     def locate_grids(self, lons, lats) -> np.ndarray:
+        """Grid ids for arrays of points; -1 where no grid holds the point."""
         return self.grid_layer.locate_many(lons, lats)
 
 

@@ -16,7 +16,20 @@ from dataclasses import dataclass, field
 from django.db import models
 from django.db.models import Q
 
-LEVELS = ("county", "town", "beat", "department", "village", "grid", "micro_grid")
+LEVELS = (
+    "county",
+    "town",
+    "beat",
+    "department",
+    "police_village",
+    "village",
+    "grid",
+    "micro_grid",
+)
+# A level a model need not name: it then falls back to the aliased level.
+# Police see the villages of their beat like a village (households, places),
+# but a model such as Case can narrow what police see there.
+ALIASES = {"police_village": "village"}
 
 
 @dataclass(frozen=True)
@@ -35,15 +48,23 @@ class Scope:
     def empty(self) -> bool:
         return not self.unrestricted and not any(self.full.values())
 
-    def q(self, scope_lookups: dict[str, str]) -> Q | None:
-        """A filter for a model with these lookups, or None when nothing is visible."""
+    def q(self, scope_lookups: dict) -> Q | None:
+        """A filter for a model with these lookups, or None when nothing is visible.
+
+        A lookup is a field path (``"grid_id"``) or a callable taking the ids
+        and returning a Q, for conditions a path cannot say.
+        """
         finest = list(scope_lookups)[-1]
         condition = None
-        for level, lookup in scope_lookups.items():
+        for level in LEVELS:
+            lookup = scope_lookups.get(level) or scope_lookups.get(ALIASES.get(level, ""))
+            if lookup is None:
+                continue
             ids = self.ids(level, with_ancestors=level == finest)
-            if ids:
-                part = Q(**{f"{lookup}__in": sorted(ids)})
-                condition = part if condition is None else condition | part
+            if not ids:
+                continue
+            part = lookup(ids) if callable(lookup) else Q(**{f"{lookup}__in": sorted(ids)})
+            condition = part if condition is None else condition | part
         return condition
 
 
@@ -92,7 +113,7 @@ def _resolve(user) -> Scope:
         codes = [str(c) for c in full["county"]]
         full["town"] |= set(Town.objects.filter(county_code__in=codes).values_list("id", flat=True))
     if full["beat"]:
-        full["village"] |= set(
+        full["police_village"] |= set(
             PoliceBeat.villages.through.objects.filter(policebeat_id__in=full["beat"]).values_list(
                 "village_id", flat=True
             )
@@ -108,7 +129,9 @@ def _resolve(user) -> Scope:
         Grid.objects.filter(pk__in=full["grid"]).values_list("village_id", flat=True)
     )
     ancestors["town"] |= set(
-        Village.objects.filter(pk__in=full["village"] | ancestors["village"]).values_list(
+        Village.objects.filter(
+            pk__in=full["village"] | full["police_village"] | ancestors["village"]
+        ).values_list(
             "town_id", flat=True
         )
     )
