@@ -1,5 +1,7 @@
 """Settings, read from the environment (see README "Configuration")."""
 
+import os
+import tempfile
 from pathlib import Path
 
 import dj_database_url
@@ -91,6 +93,14 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "timeout": env_int("WANGGE_SQLITE_TIMEOUT", 20, minimum=1),
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
+    }
+    # Tests use a file, not shared-cache memory: concurrency tests need real
+    # locking (busy timeout) between threads. One file per process.
+    _db["TEST"] = {
+        "NAME": env_str(
+            "WANGGE_TEST_DB",
+            str(Path(tempfile.gettempdir()) / f"wangge-test-{os.getpid()}.sqlite3"),
+        )
     }
 elif _db["ENGINE"] == "django.db.backends.postgresql":
     _db["CONN_HEALTH_CHECKS"] = True

@@ -28,9 +28,10 @@ class Command(BaseCommand):
             signal.signal(signal.SIGTERM, on_signal)
             signal.signal(signal.SIGINT, on_signal)
         while True:
-            close_old_connections()
             report = sweep(limit=limit)
             if report.checked or report.delivered or once:
                 self.stdout.write(str(report))
             if once or stop.wait(interval):
                 break
+            # A long-running loop must not hold a dead or stale connection.
+            close_old_connections()
