@@ -26,7 +26,7 @@ from wangge.cases.choices import (
 from wangge.grids.models import Grid, MicroGrid, Town, Village
 from wangge.residents.models import Resident
 from wangge.staff.models import Department
-from wangge.staff.scope import ScopedQuerySet
+from wangge.staff.scope import ScopedQuerySet, via
 
 
 class Category(models.Model):
@@ -129,6 +129,9 @@ class WorkSchedule(models.Model):
     periods = models.CharField(
         _("working hours"), max_length=100, default="08:00-12:00,14:30-17:30"
     )
+
+    objects = ScopedQuerySet.as_manager()
+    scope_lookups = {"town": "town_id"}
 
     class Meta:
         verbose_name = _("working hours")
@@ -408,6 +411,9 @@ class CaseEvent(models.Model):
     # Internal notes are never shown to residents on the tracking page.
     internal = models.BooleanField(default=False)
 
+    objects = ScopedQuerySet.as_manager()
+    scope_lookups = via("case", Case)
+
     class Meta:
         verbose_name = _("case event")
         verbose_name_plural = _("case events")
@@ -469,6 +475,9 @@ class Notice(models.Model):
     created_at = models.DateTimeField(db_index=True)
     delivered_at = models.DateTimeField(null=True, blank=True)
     read_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ScopedQuerySet.as_manager()
+    scope_lookups = {"town": "town_id"}
 
     class Meta:
         verbose_name = _("notice")

@@ -35,4 +35,19 @@ def collect_summary() -> dict:
         "police_beats": PoliceBeat.objects.count(),
         "places": Place.objects.count(),
         "places_by_kind": _by(Place.objects, "kind"),
+        **_cases(),
+    }
+
+
+def _cases() -> dict:
+    from wangge.cases.models import Case, Category
+
+    return {
+        "categories": Category.objects.filter(kind="problem").count(),
+        "service_items": Category.objects.filter(kind="service", parent__isnull=False).count(),
+        "cases": Case.objects.count(),
+        "cases_by_state": _by(Case.objects, "state"),
+        "cases_by_level": _by(Case.objects, "level"),
+        "cases_closed_by_level": _by(Case.objects.filter(state="closed"), "closed_level"),
+        "cases_by_priority": _by(Case.objects, "priority"),
     }

@@ -131,9 +131,7 @@ def _resolve(user) -> Scope:
     ancestors["town"] |= set(
         Village.objects.filter(
             pk__in=full["village"] | full["police_village"] | ancestors["village"]
-        ).values_list(
-            "town_id", flat=True
-        )
+        ).values_list("town_id", flat=True)
     )
     ancestors["town"] |= set(
         PoliceBeat.objects.filter(pk__in=full["beat"]).values_list("town_id", flat=True)
@@ -158,3 +156,15 @@ class ScopedQuerySet(models.QuerySet):
         if condition is None:
             return self.none()
         return self.filter(condition)
+
+
+def via(path: str, model) -> dict:
+    """Scope lookups for a model seen through a relation, e.g. a case's events:
+    `scope_lookups = via("case", Case)` makes an event visible with its case."""
+
+    def wrap(lookup):
+        if callable(lookup):
+            return lambda ids: Q(**{f"{path}__in": model.objects.filter(lookup(ids)).values("pk")})
+        return f"{path}__{lookup}"
+
+    return {level: wrap(lookup) for level, lookup in model.scope_lookups.items()}

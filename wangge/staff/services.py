@@ -20,7 +20,22 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.DISPATCHER: ["residents.view_household", "residents.view_resident"],
     Role.DEPARTMENT: [],
     Role.LEADER: ["residents.view_household", "residents.view_resident"],
-    Role.ADMIN: ["grids.*", "residents.*", "staff.*"],
+    Role.ADMIN: [
+        "grids.*",
+        "residents.*",
+        "staff.*",
+        "cases.add_category",
+        "cases.change_category",
+        "cases.view_category",
+        "cases.add_slapolicy",
+        "cases.change_slapolicy",
+        "cases.view_slapolicy",
+        "cases.change_workschedule",
+        "cases.add_workschedule",
+        "cases.view_workschedule",
+        "cases.view_case",
+        "cases.view_caseevent",
+    ],
 }
 
 
