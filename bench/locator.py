@@ -2,7 +2,7 @@
 
 No database: the grid map is built in memory and handed to the Locator class.
 The grids are Voronoi cells of random seeds clipped to a 0.16° × 0.16° box,
-their edges densified to about 40 m so each has a few hundred vertices, like
+their edges densified to about 40 m so each has about a hundred vertices, like
 boundaries drawn in QGIS; each grid is split into four micro-grids.
 
     python bench/locator.py [--points 1000000] [--single 100000] [--seed 1]

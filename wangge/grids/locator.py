@@ -1,8 +1,9 @@
-"""Point → grid (and micro-grid), with shapely's STRtree.
+"""Point → grid (and micro-grid), with shapely's STRtree and prepared polygons.
 
-The tree is built once per process and rebuilt when grids change: saving or
-deleting a grid in this process drops it at once, and other processes notice
-within WANGGE_LOCATOR_RECHECK_SECONDS by a cheap fingerprint query.
+The index (a raster of cells over the grid map, see `_Layer`) is built once per
+process and rebuilt when grids change: saving or deleting a grid in this process
+drops it at once, and other processes notice within
+WANGGE_LOCATOR_RECHECK_SECONDS by a cheap fingerprint query.
 A point on an edge shared by two grids goes to the grid with the lower code,
 so every point has one answer; a point in a hole of a grid belongs to it only
 if another grid fills the hole.
@@ -34,7 +35,7 @@ NOWHERE = Location(None)
 
 # A layer's raster has about this many cells along a typical polygon's side, and at
 # most MAX_CELLS cells in all (a far-flung polygon makes cells coarser, not more).
-CELLS_PER_SIDE = 8
+CELLS_PER_SIDE = 12
 MAX_CELLS = 1 << 18
 _NOTHING = -1
 _TEST = -2
@@ -51,14 +52,20 @@ class _Layer:
     """
 
     def __init__(self, ids: list[int], geometries: list, parents: list[int] | None = None):
-        self.ids = np.asarray(ids, dtype=np.int64)
-        self._ids = [int(i) for i in ids]
-        self._parents = list(parents) if parents is not None else [None] * len(self._ids)
-        self._geometries = list(geometries)
-        self.geometries = np.empty(len(self._geometries), dtype=object)
-        self.geometries[:] = self._geometries
+        parents = list(parents) if parents is not None else [None] * len(ids)
+        # An empty boundary holds nothing; a broken one (saved by hand, not through the
+        # import) is repaired rather than allowed to break every lookup.
+        kept = [k for k, g in enumerate(geometries) if not g.is_empty]
+        self._ids = [int(ids[k]) for k in kept]
+        self._parents = [parents[k] for k in kept]
+        self.ids = np.asarray(self._ids, dtype=np.int64)
+        self.geometries = np.empty(len(kept), dtype=object)
+        self.geometries[:] = [geometries[k] for k in kept]
+        broken = ~shapely.is_valid(self.geometries)
+        self.geometries[broken] = shapely.make_valid(self.geometries[broken])
+        self._geometries = list(self.geometries)
         self.cells: list | None = None
-        if self._geometries:
+        if kept:
             self._index()
 
     def _index(self) -> None:
@@ -92,7 +99,8 @@ class _Layer:
             x0 + (columns + 1) * size + pad,
             y0 + (rows + 1) * size + pad,
         )
-        cell_idx, geom_idx = shapely.STRtree(geometries).query(boxes, predicate="intersects")
+        # Querying a tree of cells with the (prepared) polygons is the fast way round.
+        geom_idx, cell_idx = shapely.STRtree(boxes).query(geometries, predicate="intersects")
         order = np.lexsort((geom_idx, cell_idx))
         cell_idx, self.candidates = cell_idx[order], geom_idx[order]
         counts = np.bincount(cell_idx, minlength=nx * ny)
