@@ -225,3 +225,12 @@ def make_case(town, catalogue):
         )
 
     return make
+
+
+@pytest.fixture(autouse=True)
+def _fresh_policy_cache():
+    from wangge.cases import sla
+
+    sla.clear_cache()
+    yield
+    sla.clear_cache()

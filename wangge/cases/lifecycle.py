@@ -36,6 +36,7 @@ from wangge.cases.errors import (
 from wangge.cases.models import Case, CaseDepartment, CaseEvent
 from wangge.cases.rules import INTEGRATION, REPORTER, RULES, SYSTEM, roles_on_case
 from wangge.staff.models import Department
+from wangge.staff.scope import assignments
 
 Actor = object  # a User, or SYSTEM / REPORTER / INTEGRATION
 
@@ -43,19 +44,21 @@ Actor = object  # a User, or SYSTEM / REPORTER / INTEGRATION
 # --- The one path every transition takes ------------------------------------
 
 
-def _lock(case_id: int) -> Case:
-    queryset = Case.objects.select_related("town", "category")
+def _lock(case_id: int, actor) -> Case:
+    """The case row, locked, if the actor may see it at all (else CaseNotFound)."""
+    queryset = Case.objects.all()
+    if not isinstance(actor, str):
+        queryset = queryset.visible_to(actor)
     if connection.features.has_select_for_update:
         queryset = queryset.select_for_update(of=("self",))
-    return queryset.get(pk=case_id)
+    try:
+        return queryset.get(pk=case_id)
+    except Case.DoesNotExist:
+        raise CaseNotFound() from None
 
 
 def _roles(actor, case: Case) -> set[str]:
-    if isinstance(actor, str):
-        return {actor}
-    if not Case.objects.visible_to(actor).filter(pk=case.pk).exists():
-        raise CaseNotFound()
-    return roles_on_case(actor, case)
+    return {actor} if isinstance(actor, str) else roles_on_case(actor, case)
 
 
 def _transition(
@@ -75,10 +78,7 @@ def _transition(
     expected_version = case.version if isinstance(case, Case) else None
     case_id = case.pk if isinstance(case, Case) else case
     with transaction.atomic():
-        try:
-            locked = _lock(case_id)
-        except Case.DoesNotExist:
-            raise CaseNotFound() from None
+        locked = _lock(case_id, actor)
         roles = _roles(actor, locked)
         if expected_version is not None and locked.version != expected_version:
             raise Conflict()
@@ -94,6 +94,7 @@ def _transition(
             )
         if not roles & rule.who:
             raise NotAllowed()
+        before = _values(locked)
         from_state = locked.state
         # Decided on the locked row, before the change: e.g. rework goes back to
         # whoever resolved it, resume to the state before the suspension.
@@ -102,7 +103,8 @@ def _transition(
         locked.state = new_state or locked.state
         locked.version += 1
         _plan_checks(locked, now)
-        locked.save()
+        changed = [name for name, value in _values(locked).items() if before[name] != value]
+        locked.save(update_fields=changed + ["updated_at"])
         event = CaseEvent.objects.create(
             town_id=locked.town_id,
             case=locked,
@@ -123,6 +125,13 @@ def _transition(
     if isinstance(case, Case):
         _copy_into(case, locked)
     return locked
+
+
+_FIELDS = [f for f in Case._meta.concrete_fields if not f.primary_key]
+
+
+def _values(case: Case) -> dict:
+    return {f.attname: getattr(case, f.attname) for f in _FIELDS}
 
 
 def _copy_into(stale: Case, fresh: Case) -> None:
@@ -159,7 +168,7 @@ def start_milestone(case: Case, milestone: str, start: datetime, minutes: float)
 
 
 def _policy(case: Case):
-    return sla.policy_for(case.category, case.priority)
+    return sla.policy_for(sla.category_by_id(case.category_id), case.priority)
 
 
 def _plan_checks(case: Case, now: datetime) -> None:
@@ -175,7 +184,7 @@ def _plan_checks(case: Case, now: datetime) -> None:
                 moments.append(min(sla.warn_at(case, m), m.due_at))
             elif flag == "warned":
                 moments.append(m.due_at)
-        if case.pk:
+        if case.joint_response:
             for link in case.case_departments.filter(
                 role=CaseDepartment.Role.SUMMONED, active=True, checked_in_at=None
             ).exclude(checkin_due_at=None):
@@ -353,11 +362,9 @@ def dispatch(
 
 
 def _must_lead(c: Case, actor) -> None:
-    if (
-        isinstance(actor, str)
-        or not actor.role_assignments.filter(
-            role="department", department_id=c.lead_department_id
-        ).exists()
+    if isinstance(actor, str) or not any(
+        a.role == "department" and a.department_id == c.lead_department_id
+        for a in assignments(actor)
     ):
         raise NotAllowed(_("Only the lead department can do this."))
 
@@ -652,6 +659,7 @@ def summon(
                     "checked_in_at": None,
                 },
             )
+        c.joint_response = True
         return {"departments": [d.pk for d in chosen], "checkin_due_at": due}
 
     return _transition(
@@ -692,9 +700,7 @@ def check_in(
             c.on_scene_at = now
             data["on_scene"] = True
         if "department" in roles and not isinstance(actor, str):
-            mine = actor.role_assignments.filter(role="department").values_list(
-                "department_id", flat=True
-            )
+            mine = [a.department_id for a in assignments(actor) if a.role == "department"]
             updated = c.case_departments.filter(
                 department_id__in=list(mine), active=True, checked_in_at=None
             ).update(checked_in_at=now)

@@ -313,6 +313,8 @@ class Case(models.Model):
         related_name="+",
         verbose_name=_("likely duplicate of"),
     )
+    # 吹哨报到: departments were summoned and owe a check-in.
+    joint_response = models.BooleanField(_("joint response"), default=False)
     # Bumped by every transition; a stale writer gets a conflict.
     version = models.PositiveIntegerField(default=1, editable=False)
     updated_at = models.DateTimeField(auto_now=True)

@@ -87,7 +87,14 @@ def queue(case: Case, event: CaseEvent, recipients: set[int], kind: str, text: s
         ],
         ignore_conflicts=True,
     )
-    transaction.on_commit(deliver_pending)
+    transaction.on_commit(lambda: deliver_event(event.pk))
+
+
+def deliver_event(event_id: int) -> int:
+    """In-app delivery of one event's notices, right after the commit that wrote them."""
+    return Notice.objects.filter(event_id=event_id, delivered_at=None).update(
+        delivered_at=timezone.now()
+    )
 
 
 def deliver_pending(limit: int = 500) -> int:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from wangge.cases.choices import OPEN_STATES, RUNNING_STATES, Level, State
 from wangge.staff.models import Role
+from wangge.staff.scope import assignments
 
 # Actors that are not staff roles.
 SYSTEM = "system"  # the worker
@@ -136,7 +137,7 @@ def roles_on_case(user, case) -> set[str]:
     if user.is_superuser:
         return roles | set(Role) - {Role.DEPARTMENT}
     department_ids = None
-    for a in user.role_assignments.all():
+    for a in assignments(user):
         if a.role in (Role.GRID_WORKER, Role.GRID_INSTRUCTOR):
             covers = a.grid_id is not None and a.grid_id == case.grid_id
         elif a.role == Role.GRID_HELPER:

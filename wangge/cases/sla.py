@@ -6,9 +6,12 @@ milestone starts and tells which milestones a case in a given state still owes.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.conf import settings
+from django.db.models.signals import post_delete, post_save
 from django.utils.translation import gettext_lazy as _
 
 from wangge.cases import worktime
@@ -48,34 +51,74 @@ class NoPolicy(LookupError):
     pass
 
 
+# Policies and working hours are small and rarely edited, and every transition
+# needs them: they are cached per process, dropped when this process saves
+# them (signals) and re-read after WANGGE_POLICY_CACHE_SECONDS for edits made
+# by another process.
+_cache: dict = {}
+
+
+def clear_cache(**kwargs) -> None:
+    _cache.clear()
+
+
+def _cached(name: str, load):
+    ttl = getattr(settings, "WANGGE_POLICY_CACHE_SECONDS", 60)
+    entry = _cache.get(name)
+    if entry is None or time.monotonic() - entry[0] > ttl:
+        entry = (time.monotonic(), load())
+        _cache[name] = entry
+    return entry[1]
+
+
+def _policies() -> dict:
+    return {(p.category_id, p.priority): p for p in SlaPolicy.objects.all()}
+
+
+def category_by_id(category_id: int) -> Category:
+    """A category from the process cache (the catalogue is small and rarely edited)."""
+    categories = _cached("categories", lambda: {c.pk: c for c in Category.objects.all()})
+    found = categories.get(category_id)
+    if found is None:
+        clear_cache()
+        found = Category.objects.get(pk=category_id)
+    return found
+
+
 def policy_for(category: Category, priority: str) -> SlaPolicy:
-    """The most specific policy: the category's, its parent's, or the priority's default."""
-    candidates = [category.pk]
-    if category.parent_id:
-        candidates.append(category.parent_id)
-    policies = {
-        p.category_id: p
-        for p in SlaPolicy.objects.filter(priority=priority).filter(category_id__in=candidates)
-    }
-    for key in candidates:
-        if key in policies:
-            return policies[key]
-    default = SlaPolicy.objects.filter(priority=priority, category=None).first()
-    if default is None:
-        raise NoPolicy(_("No deadline policy for priority %(p)s") % {"p": priority})
-    return default
+    """The most specific policy: the category's, its parent's, or the priority's default.
+
+    Raises NoPolicy when not even a default exists for the priority.
+    """
+    policies = _cached("policies", _policies)
+    for key in (category.pk, category.parent_id, None):
+        if (key, priority) in policies:
+            return policies[(key, priority)]
+    raise NoPolicy(_("No deadline policy for priority %(p)s") % {"p": priority})
 
 
 def resolve_minutes(case: Case, policy: SlaPolicy) -> int:
     """A service item's promised time replaces the policy's resolve time."""
-    if case.priority == Priority.SERVICE and case.category.promised_minutes:
-        return case.category.promised_minutes
+    promised = category_by_id(case.category_id).promised_minutes
+    if case.priority == Priority.SERVICE and promised:
+        return promised
     return policy.resolve_minutes
 
 
 def schedule_for(town_id: int) -> worktime.WorkSchedule:
-    row = WorkSchedule.objects.filter(town_id=town_id).values_list("periods", flat=True).first()
-    return worktime.WorkSchedule.parse(row) if row else worktime.DEFAULT_SCHEDULE
+    schedules = _cached(
+        "schedules",
+        lambda: {
+            town: worktime.WorkSchedule.parse(periods)
+            for town, periods in WorkSchedule.objects.values_list("town_id", "periods")
+        },
+    )
+    return schedules.get(town_id, worktime.DEFAULT_SCHEDULE)
+
+
+for _model in (SlaPolicy, WorkSchedule, Category):
+    post_save.connect(clear_cache, sender=_model, dispatch_uid=f"sla-cache-{_model.__name__}")
+    post_delete.connect(clear_cache, sender=_model, dispatch_uid=f"sla-del-{_model.__name__}")
 
 
 @dataclass(frozen=True)

@@ -72,6 +72,21 @@ NOBODY = Scope()
 EVERYTHING = Scope(unrestricted=True)
 
 
+def assignments(user) -> list:
+    """The user's role assignments, loaded once per user object."""
+    cached = getattr(user, "_wangge_assignments", None)
+    if cached is None:
+        cached = list(user.role_assignments.all()) if user.pk else []
+        user._wangge_assignments = cached
+    return cached
+
+
+def forget(user) -> None:
+    """Drop what was cached on this user object (after their roles change)."""
+    for attr in ("_wangge_scope", "_wangge_assignments"):
+        user.__dict__.pop(attr, None)
+
+
 def scope_for(user) -> Scope:
     """The user's scope, resolved once per user object."""
     if user is None or not user.is_authenticated or not user.is_active:
@@ -89,7 +104,7 @@ def _resolve(user) -> Scope:
     from wangge.staff.models import Department, PoliceBeat, Role
 
     full: dict[str, set[int]] = {level: set() for level in LEVELS}
-    for a in user.role_assignments.all():
+    for a in assignments(user):
         if a.role in (Role.GRID_WORKER, Role.GRID_INSTRUCTOR) and a.grid_id:
             full["grid"].add(a.grid_id)
         elif a.role == Role.GRID_HELPER:

@@ -4,6 +4,7 @@ from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 
 from wangge.staff.models import Role, RoleAssignment, User
+from wangge.staff.scope import forget
 
 # Model permissions each role's group carries ("app.codename", or "app.*" for all).
 # Row visibility is separate: it always comes from the user's scope.
@@ -69,5 +70,5 @@ def assign_role(user: User, role: str, **scope) -> RoleAssignment:
     if role == Role.ADMIN and not user.is_staff:
         user.is_staff = True
         user.save(update_fields=["is_staff"])
-    user.__dict__.pop("_wangge_scope", None)
+    forget(user)
     return assignment
