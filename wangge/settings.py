@@ -176,6 +176,12 @@ SECURE_REFERRER_POLICY = "same-origin"
 WANGGE_TILE_URL = env_str("WANGGE_TILE_URL", "")
 # How often a process re-checks the grid map for changes made by another process.
 WANGGE_LOCATOR_RECHECK_SECONDS = env_int("WANGGE_LOCATOR_RECHECK_SECONDS", 30, minimum=0)
+# A new case this near an open case of the same category, reported within the
+# window, is flagged as a likely duplicate.
+WANGGE_DUPLICATE_RADIUS_M = env_int("WANGGE_DUPLICATE_RADIUS_M", 200, minimum=0)
+WANGGE_DUPLICATE_WINDOW_HOURS = env_int("WANGGE_DUPLICATE_WINDOW_HOURS", 48, minimum=0)
+WANGGE_MAX_UPLOAD_BYTES = env_int("WANGGE_MAX_UPLOAD_BYTES", 10 * 1024 * 1024, minimum=1024)
+WANGGE_POLICY_CACHE_SECONDS = env_int("WANGGE_POLICY_CACHE_SECONDS", 60, minimum=0)
 
 LOGGING = {
     "version": 1,

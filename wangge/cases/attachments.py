@@ -24,7 +24,7 @@ THUMBNAIL_SIZE = (320, 320)
 
 
 def max_bytes() -> int:
-    return getattr(settings, "WANGGE_MAX_UPLOAD_BYTES", 10 * 1024 * 1024)
+    return settings.WANGGE_MAX_UPLOAD_BYTES
 
 
 def _read(upload) -> bytes:

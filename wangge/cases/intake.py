@@ -66,8 +66,8 @@ def likely_duplicate(case: Case) -> Case | None:
     """An open case of the same category nearby in the last hours (settings decide how near)."""
     if case.latitude is None or case.longitude is None:
         return None
-    radius = getattr(settings, "WANGGE_DUPLICATE_RADIUS_M", 200)
-    hours = getattr(settings, "WANGGE_DUPLICATE_WINDOW_HOURS", 48)
+    radius = settings.WANGGE_DUPLICATE_RADIUS_M
+    hours = settings.WANGGE_DUPLICATE_WINDOW_HOURS
     dlat = radius / 111_000
     dlon = radius / (111_320 * max(math.cos(math.radians(case.latitude)), 0.01))
     candidates = (

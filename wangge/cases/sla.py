@@ -63,7 +63,7 @@ def clear_cache(**kwargs) -> None:
 
 
 def _cached(name: str, load):
-    ttl = getattr(settings, "WANGGE_POLICY_CACHE_SECONDS", 60)
+    ttl = settings.WANGGE_POLICY_CACHE_SECONDS
     entry = _cache.get(name)
     if entry is None or time.monotonic() - entry[0] > ttl:
         entry = (time.monotonic(), load())
