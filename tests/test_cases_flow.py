@@ -100,3 +100,19 @@ def test_events_are_immutable(town, make_case):
     with pytest.raises(Exception, match="immutable"):
         event.delete()
     assert CaseEvent.objects.get(pk=event.pk).note != "tampered"
+
+
+def test_emergency_response_times_are_counted(town, make_case):
+    from wangge.cases.models import Case
+    from wangge.dashboard.metrics import emergency_response
+
+    quick = make_case("TF01", title="老人突发疾病", actor=town.dispatcher)
+    lc.accept(quick, town.police, now=at(0, 4))
+    lc.check_in(quick, town.police, latitude=34.105, longitude=112.003, now=at(0, 12))
+    late = make_case("TF02", title="柴草起火", actor=town.dispatcher)
+    lc.accept(late, town.grid_worker, now=at(0, 20))
+    make_case()  # not an emergency
+    figures = emergency_response(Case.objects.all())
+    assert figures["total"] == 2
+    assert figures["accepted_in_time"] == 1 and figures["on_scene_in_time"] == 1
+    assert figures["accepted_in_time_rate"] == 0.5

@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "wangge.staff",
     "wangge.residents",
     "wangge.cases",
+    "wangge.dashboard",
     "wangge.demo",
 ]
 

@@ -41,6 +41,7 @@ def collect_summary() -> dict:
 
 def _cases() -> dict:
     from wangge.cases.models import Case, Category
+    from wangge.dashboard.metrics import emergency_response
 
     return {
         "categories": Category.objects.filter(kind="problem").count(),
@@ -50,4 +51,5 @@ def _cases() -> dict:
         "cases_by_level": _by(Case.objects, "level"),
         "cases_closed_by_level": _by(Case.objects.filter(state="closed"), "closed_level"),
         "cases_by_priority": _by(Case.objects, "priority"),
+        "emergency_response": emergency_response(Case.objects.all()),
     }
