@@ -90,7 +90,7 @@ PROBLEMS = [
         [
             ("ZC01", "惠民政策咨询", Priority.NORMAL, "mzb"),
             ("ZC02", "社保医保政策咨询", Priority.NORMAL, "sbs"),
-            ("ZC03", "农业政策咨询", Priority.NORMAL, "nyzx"),
+            ("ZC03", "农业政策咨询", Priority.NORMAL, "nyfw"),
         ],
     ),
     (
@@ -169,7 +169,7 @@ SERVICES = [
     (
         "BM4",
         "农业农技",
-        "nyzx",
+        "nyfw",
         [
             ("BM401", "农技咨询", 1 * D),
             ("BM402", "中药材种植技术培训", 5 * D),
