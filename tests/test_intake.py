@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
+from django.utils import translation
 from PIL import Image
 
 from wangge.cases import lifecycle as lc
@@ -122,7 +123,7 @@ def test_a_file_that_is_not_a_photo_is_refused(town, make_case, settings, tmp_pa
 def test_a_photo_too_large_is_refused(town, make_case, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
     settings.WANGGE_MAX_UPLOAD_BYTES = 1000
-    with pytest.raises(InvalidInput, match="too large"):
+    with translation.override("en"), pytest.raises(InvalidInput, match="too large"):
         make_case(photos=[photo()])
     assert Case.objects.count() == 0
 

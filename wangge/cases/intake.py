@@ -170,7 +170,7 @@ def report(
         town = actor.town
     if town is None:
         raise MissingInput(
-            _("A place is required: a position inside the town, a grid, or the town."),
+            _("A place is required: a position, a grid or a town."),
             field="position",
         )
 
@@ -261,9 +261,11 @@ def _notify_report(case: Case, event: CaseEvent) -> None:
         recipients = notify.grid_workers(case) | notify.police(case) | notify.grid_instructors(case)
         if not recipients:
             recipients = notify.dispatchers(case)
-        text = _("EMERGENCY %(n)s: %(t)s — respond within 15 minutes.") % {
+        minutes = round((case.accept_due_at - case.reported_at).total_seconds() / 60)
+        text = _("EMERGENCY %(n)s: %(t)s — respond within %(m)s minutes.") % {
             "n": case.number,
             "t": case.title,
+            "m": minutes,
         }
         notify.queue(case, event, recipients, "emergency", text)
         return

@@ -58,7 +58,10 @@ def _lock(case_id: int, actor) -> Case:
 
 
 def _roles(actor, case: Case) -> set[str]:
-    return {actor} if isinstance(actor, str) else roles_on_case(actor, case)
+    if isinstance(actor, str):
+        # Only these act without an account: a role's name is not a role.
+        return {actor} if actor in (SYSTEM, REPORTER, INTEGRATION) else set()
+    return roles_on_case(actor, case)
 
 
 def _transition(
@@ -205,7 +208,11 @@ def accept(case, actor, *, note: str = "", now: datetime | None = None) -> Case:
         c.accepted_at = now
         if not isinstance(actor, str):
             c.owner_user = actor
-        start_milestone(c, Milestone.RESOLVE, now, sla.resolve_minutes(c, _policy(c)))
+        policy = _policy(c)
+        start_milestone(c, Milestone.RESOLVE, now, sla.resolve_minutes(c, policy))
+        if c.level in (Level.TOWN, Level.COUNTY):
+            # Raised to the town before anyone took it: the town owes a dispatch now.
+            start_milestone(c, Milestone.DISPATCH, now, policy.dispatch_minutes)
         return {"resolve_due_at": c.resolve_due_at}
 
     return _transition("accept", case, actor, now=now, change=change, note=note)

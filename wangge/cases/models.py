@@ -117,7 +117,8 @@ class SlaPolicy(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.category or _('default')} · {self.get_priority_display()}"
+        scope = self.category if self.category_id else _("default")
+        return f"{scope} · {self.get_priority_display()}"
 
 
 class WorkSchedule(models.Model):

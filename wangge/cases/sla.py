@@ -12,6 +12,7 @@ from datetime import datetime
 
 from django.conf import settings
 from django.db.models.signals import post_delete, post_save
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from wangge.cases import worktime
@@ -94,7 +95,9 @@ def policy_for(category: Category, priority: str) -> SlaPolicy:
     for key in (category.pk, category.parent_id, None):
         if (key, priority) in policies:
             return policies[(key, priority)]
-    raise NoPolicy(_("No deadline policy for priority %(p)s") % {"p": priority})
+    raise NoPolicy(
+        gettext("No deadline policy for priority %(p)s") % {"p": Priority(priority).label}
+    )
 
 
 def resolve_minutes(case: Case, policy: SlaPolicy) -> int:

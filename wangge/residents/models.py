@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from wangge.grids.models import Grid, Hamlet, MicroGrid, Town, Village, VillagerGroup
 from wangge.residents import pii
@@ -132,7 +133,7 @@ class Resident(models.Model):
     household = models.ForeignKey(
         Household, models.CASCADE, related_name="members", verbose_name=_("household")
     )
-    name = models.CharField(_("name"), max_length=50)
+    name = models.CharField(pgettext_lazy("person", "name"), max_length=50)
     gender = models.CharField(_("gender"), max_length=6, choices=Gender.choices)
     birth_date = models.DateField(_("birth date"))
     relation = models.CharField(

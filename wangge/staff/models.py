@@ -4,6 +4,7 @@ from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from wangge.grids.models import Grid, MicroGrid, Town, Village, county_code_validator
 from wangge.staff.scope import ScopedQuerySet
@@ -23,15 +24,15 @@ class Role(models.TextChoices):
 
 # Which place or unit each role's assignment must name.
 ROLE_SCOPE_FIELD = {
-    Role.GRID_WORKER: "grid",
-    Role.GRID_HELPER: "micro_grid or grid",
-    Role.GRID_LEADER: "village",
-    Role.GRID_INSTRUCTOR: "grid",
-    Role.POLICE: "beat",
-    Role.DISPATCHER: "town",
-    Role.DEPARTMENT: "department",
-    Role.LEADER: "town or county_code",
-    Role.ADMIN: "town",
+    Role.GRID_WORKER: _("grid"),
+    Role.GRID_HELPER: _("micro-grid or grid"),
+    Role.GRID_LEADER: _("village"),
+    Role.GRID_INSTRUCTOR: _("grid"),
+    Role.POLICE: _("police beat"),
+    Role.DISPATCHER: _("town"),
+    Role.DEPARTMENT: _("department"),
+    Role.LEADER: _("town or county code"),
+    Role.ADMIN: _("town"),
 }
 
 
@@ -160,7 +161,7 @@ class RoleAssignment(models.Model):
         related_name="assignments",
         verbose_name=_("police beat"),
     )
-    title = models.CharField(_("title"), max_length=50, blank=True)
+    title = models.CharField(pgettext_lazy("job", "title"), max_length=50, blank=True)
 
     objects = ScopedQuerySet.as_manager()
     scope_lookups = {"town": "user__town_id"}
