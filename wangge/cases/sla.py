@@ -13,7 +13,6 @@ from datetime import datetime
 from django.conf import settings
 from django.db.models.signals import post_delete, post_save
 from django.utils.translation import gettext
-from django.utils.translation import gettext_lazy as _
 
 from wangge.cases import worktime
 from wangge.cases.choices import Clock, Level, Milestone, Priority, State
