@@ -28,6 +28,8 @@ def _secret(name: str, filename: str) -> str:
 SECRET_KEY = _secret("WANGGE_SECRET_KEY", "secret.key")
 # One or more Fernet keys, comma-separated; the first encrypts, all decrypt (rotation).
 FIELD_KEYS = [k.strip() for k in _secret("WANGGE_FIELD_KEY", "field.key").split(",") if k.strip()]
+# The key of the lookup hashes (ID and phone numbers); keep it when rotating field keys.
+LOOKUP_KEY = env_str("WANGGE_LOOKUP_KEY", "")
 DEBUG = env_bool("WANGGE_DEBUG", False)
 ALLOWED_HOSTS = env_list("WANGGE_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("WANGGE_CSRF_TRUSTED_ORIGINS", [])

@@ -10,6 +10,8 @@ from wangge.residents import pii
 from wangge.residents.validators import (
     birth_date_from_id_number,
     gender_from_id_number,
+    normalise_id_number,
+    normalise_phone,
     validate_id_number,
     validate_phone,
 )
@@ -120,10 +122,10 @@ class Relation(models.TextChoices):
 
 class ResidentQuerySet(ScopedQuerySet):
     def with_id_number(self, number: str):
-        return self.filter(id_number_hash=pii.lookup_hash(number))
+        return self.filter(id_number_hash=pii.lookup_hash(normalise_id_number(number)))
 
     def with_phone(self, phone: str):
-        return self.filter(phone_hash=pii.lookup_hash(phone))
+        return self.filter(phone_hash=pii.lookup_hash(normalise_phone(phone)))
 
 
 class Resident(models.Model):

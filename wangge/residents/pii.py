@@ -3,8 +3,9 @@
 Values are encrypted with Fernet (AES-128-CBC + HMAC, from `cryptography`) under
 WANGGE_FIELD_KEY; several comma-separated keys allow rotation (the first
 encrypts, all decrypt). Lookups use an HMAC-SHA256 of the normalised value
-under a key derived from the first field key, so equal values can be found and
-kept unique without decrypting anything.
+under a separate, stable key (WANGGE_LOOKUP_KEY; by default derived from the
+last — oldest — field key), so equal values can be found and kept unique
+without decrypting anything, and rotating the field key changes no hash.
 """
 
 import hashlib
@@ -54,7 +55,7 @@ def lookup_hash(value: str) -> str:
     """Keyed hash of a normalised value ('' for an empty value)."""
     if not value:
         return ""
-    key = _lookup_key(settings.FIELD_KEYS[0])
+    key = _lookup_key(settings.LOOKUP_KEY or settings.FIELD_KEYS[-1])
     return hmac.new(key, value.strip().upper().encode(), hashlib.sha256).hexdigest()
 
 
@@ -66,10 +67,12 @@ def mask_id_number(value: str) -> str:
 
 
 def mask_phone(value: str) -> str:
-    """138****5678 for a mobile; keep the area code and last four of a landline."""
+    """138****5678 for a mobile; the area code and last four of a landline (0379-****3456)."""
     if not value:
         return ""
-    digits = value.replace("-", "")
-    if len(digits) <= 7:
-        return "*" * (len(digits) - 2) + digits[-2:]
-    return digits[:3] + "*" * (len(digits) - 7) + digits[-4:]
+    if "-" in value:
+        area, number = value.split("-", 1)
+        return f"{area}-{'*' * max(len(number) - 4, 0)}{number[-4:]}"
+    if len(value) <= 7:
+        return "*" * (len(value) - 2) + value[-2:]
+    return value[:3] + "*" * (len(value) - 7) + value[-4:]

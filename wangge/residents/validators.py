@@ -1,9 +1,12 @@
 """Validation of ID numbers (GB 11643) and phone numbers, with messages for people."""
 
 import re
+import unicodedata
 from datetime import date
+from functools import lru_cache
 
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from stdnum import exceptions as stdnum_errors
 from stdnum import numdb
@@ -14,7 +17,8 @@ LANDLINE = re.compile(r"^0\d{2,3}-?\d{7,8}$")
 
 
 def normalise_id_number(value: str) -> str:
-    return (value or "").strip().replace(" ", "").upper()
+    # NFKC turns full-width digits and Ｘ typed with a Chinese input method into ASCII.
+    return unicodedata.normalize("NFKC", value or "").strip().replace(" ", "").upper()
 
 
 def validate_id_number(value: str, *, today: date | None = None) -> str:
@@ -30,7 +34,7 @@ def validate_id_number(value: str, *, today: date | None = None) -> str:
         birth = ric.get_birth_date(number)
     except stdnum_errors.ValidationError:
         raise ValidationError(_("ID number contains an impossible birth date")) from None
-    if birth > (today or date.today()) or birth.year < 1880:
+    if birth > (today or timezone.localdate()) or birth.year < 1880:
         raise ValidationError(_("ID number contains an impossible birth date"))
     if not region_known(number[:6]):
         raise ValidationError(_("ID number has an unknown region code"))
@@ -39,6 +43,7 @@ def validate_id_number(value: str, *, today: date | None = None) -> str:
     return number
 
 
+@lru_cache(maxsize=4096)
 def region_known(prefix: str) -> bool:
     """Whether a 6-digit GB/T 2260 code names a county, whenever it was in use.
 
@@ -58,7 +63,8 @@ def birth_date_from_id_number(number: str) -> date:
 
 
 def normalise_phone(value: str) -> str:
-    return re.sub(r"[\s()]", "", value or "").removeprefix("+86")
+    value = unicodedata.normalize("NFKC", value or "")
+    return re.sub(r"[\s()]", "", value).removeprefix("+86")
 
 
 def validate_phone(value: str) -> str:
