@@ -32,7 +32,7 @@ PROBLEMS = [
         FigureGroup.DISPUTE,
         Priority.NORMAL,
         "sfs",
-        False,
+        True,  # 警网融合: community police help settle disputes
         [
             ("JF01", "邻里纠纷", Priority.NORMAL, "sfs"),
             ("JF02", "土地山林纠纷", Priority.NORMAL, "zrzys"),

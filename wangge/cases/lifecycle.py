@@ -395,6 +395,8 @@ def return_case(case, actor, *, reason: str, now: datetime | None = None) -> Cas
         returned = c.lead_department_id
         c.case_departments.filter(role__in=["lead", "co"]).update(active=False)
         c.return_count += 1
+        # The returning department's extension request goes with it.
+        c.extension_pending_minutes = None
         c.lead_department = None
         c.owner_department = None
         c.owner_user = None
@@ -512,6 +514,7 @@ def resolve(
         _must_lead(c, actor)
         c.result = result
         c.resolved_at = now
+        c.extension_pending_minutes = None  # resolved: no more time is needed
         c.owner_department = None
         c.owner_user = None
         start_milestone(c, Milestone.CLOSE, now, _policy(c).close_minutes)
@@ -667,6 +670,9 @@ def summon(
                 },
             )
         c.joint_response = True
+        # A new summons is a new deadline: the worker watches it afresh.
+        renewed = {f"checkin:{d.pk}" for d in chosen}
+        c.sla_flags = {k: v for k, v in c.sla_flags.items() if k not in renewed}
         return {"departments": [d.pk for d in chosen], "checkin_due_at": due}
 
     return _transition(

@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("cases", "0002_default_catalogue_and_policies"),
+        ("cases", "0001_initial"),
     ]
 
     operations = [
