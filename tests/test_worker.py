@@ -144,3 +144,35 @@ def test_two_workers_at_once_escalate_once(town, make_case):
     case = Case.objects.get(pk=case.pk)
     assert case.level == Level.VILLAGE
     assert case.events.filter(action="escalate").count() == 1
+
+
+def _url_of_test_database() -> str:
+    s = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{s['NAME']}"
+    return f"postgres://{s['USER']}:{s['PASSWORD']}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_sigterm_stops_the_worker_loop_cleanly(town, make_case):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    make_case()
+    env = {**os.environ, "DATABASE_URL": _url_of_test_database()}
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "wangge", "worker", "--interval", "0.2"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    time.sleep(3)
+    assert worker.poll() is None, worker.stderr.read()  # still looping
+    worker.send_signal(signal.SIGTERM)
+    out, err = worker.communicate(timeout=20)
+    assert worker.returncode == 0, err
+    assert "stopping" in out
