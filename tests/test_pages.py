@@ -79,5 +79,7 @@ def test_login_page_has_csrf_protection(client, town):
     from django.test import Client
 
     strict = Client(enforce_csrf_checks=True)
-    response = strict.post(reverse("login"), {"username": "dispatcher", "password": "pw-dispatcher"})
+    response = strict.post(
+        reverse("login"), {"username": "dispatcher", "password": "pw-dispatcher"}
+    )
     assert response.status_code == 403

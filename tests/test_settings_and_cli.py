@@ -35,7 +35,11 @@ def test_env_int_and_list(monkeypatch):
 def _import_settings(**env):
     environment = {**os.environ, **env}
     return subprocess.run(
-        [sys.executable, "-c", "import wangge.settings as s; print(s.DEBUG, s.DATABASES['default']['ENGINE'])"],
+        [
+            sys.executable,
+            "-c",
+            "import wangge.settings as s; print(s.DEBUG, s.DATABASES['default']['ENGINE'])",
+        ],
         capture_output=True,
         text=True,
         env=environment,
