@@ -116,3 +116,25 @@ def test_emergency_response_times_are_counted(town, make_case):
     assert figures["total"] == 2
     assert figures["accepted_in_time"] == 1 and figures["on_scene_in_time"] == 1
     assert figures["accepted_in_time_rate"] == 0.5
+
+
+def test_traffic_light_is_stored_and_filterable(town, make_case):
+    from wangge.cases import sla
+    from wangge.cases.models import Case
+
+    case = make_case()  # accept within 1 working day: due Tuesday 09:00, yellow Monday 17:06
+    moments = {
+        "green": datetime(2026, 11, 23, 12, 0, tzinfo=SH),
+        "yellow": datetime(2026, 11, 23, 17, 10, tzinfo=SH),
+        "red": datetime(2026, 11, 24, 9, 1, tzinfo=SH),
+    }
+    for light, moment in moments.items():
+        assert sla.light_of(case, moment) == light
+        assert list(Case.objects.filter(sla.light_q(light, moment))) == [case]
+        milestone = sla.open_milestones(case)[0]
+        assert sla.light(case, milestone, moment) == light
+    lc.accept(case, town.grid_worker, now=at(1))
+    assert case.due_at == case.resolve_due_at
+    lc.resolve_on_site(case, town.grid_worker, result="已解决", now=at(2))
+    lc.verify(case, town.grid_worker, now=at(3))
+    assert case.due_at is None and sla.light_of(case, at(4)) is None

@@ -175,13 +175,18 @@ def _policy(case: Case):
 
 
 def _plan_checks(case: Case, now: datetime) -> None:
-    """Set `next_check_at`: the next warning, deadline or resume the worker must act on."""
+    """Set `next_check_at` (the next warning, deadline or resume the worker must act
+    on) and the traffic-light columns `yellow_at` and `due_at`."""
     moments: list[datetime] = []
+    dues: list[datetime] = []
+    yellows: list[datetime] = []
     if case.state == State.SUSPENDED:
         if case.resume_at:
             moments.append(case.resume_at)
     elif case.is_open:
         for m in sla.open_milestones(case):
+            dues.append(m.due_at)
+            yellows.append(min(sla.warn_at(case, m), m.due_at))
             flag = case.sla_flags.get(m.milestone)
             if flag is None:
                 moments.append(min(sla.warn_at(case, m), m.due_at))
@@ -194,6 +199,8 @@ def _plan_checks(case: Case, now: datetime) -> None:
                 if f"checkin:{link.department_id}" not in case.sla_flags:
                     moments.append(link.checkin_due_at)
     case.next_check_at = min(moments) if moments else None
+    case.due_at = min(dues) if dues else None
+    case.yellow_at = min(yellows) if yellows else None
 
 
 def set_flag(case: Case, key: str, value: str) -> None:

@@ -279,6 +279,10 @@ class Case(models.Model):
     sla_starts = models.JSONField(default=dict, blank=True, editable=False)
     # What the worker already did per milestone ("warned", "overdue"); reset when it restarts.
     sla_flags = models.JSONField(default=dict, blank=True, editable=False)
+    # The traffic light, stored (DESIGN §4): the earliest open deadline and the
+    # earliest moment one of the open milestones turns yellow (80 %).
+    due_at = models.DateTimeField(_("next deadline"), null=True, blank=True, editable=False)
+    yellow_at = models.DateTimeField(null=True, blank=True, editable=False)
     # The next time the worker must look at this case (warning, deadline, resume).
     next_check_at = models.DateTimeField(null=True, blank=True, editable=False)
 
@@ -352,6 +356,9 @@ class Case(models.Model):
                 condition=Q(next_check_at__isnull=False),
             ),
             models.Index(fields=["category", "state", "reported_at"]),
+            models.Index(
+                fields=["town", "due_at"], name="case_open_due", condition=Q(due_at__isnull=False)
+            ),
         ]
 
     def __str__(self):

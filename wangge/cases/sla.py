@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.conf import settings
+from django.db.models import Q
 from django.db.models.signals import post_delete, post_save
 from django.utils.translation import gettext
 
@@ -183,3 +184,25 @@ def warn_at(case: Case, milestone: OpenMilestone) -> datetime:
         milestone.started_at, milestone.due_at, case.sla_clock, schedule
     )
     return worktime.add_minutes(milestone.started_at, allowed * 0.8, case.sla_clock, schedule)
+
+
+def light_of(case: Case, now: datetime) -> str | None:
+    """The case's traffic light from its stored columns: its worst open milestone."""
+    if case.due_at is None:
+        return None
+    if case.due_at < now:
+        return "red"
+    if case.yellow_at is not None and case.yellow_at <= now:
+        return "yellow"
+    return "green"
+
+
+def light_q(light: str, now: datetime) -> Q:
+    """Cases whose light is `light` now (an indexed filter)."""
+    if light == "red":
+        return Q(due_at__lt=now)
+    if light == "yellow":
+        return Q(yellow_at__lte=now, due_at__gte=now)
+    if light == "green":
+        return Q(yellow_at__gt=now)
+    raise ValueError(light)
