@@ -112,6 +112,14 @@ else:
 DATABASES = {"default": _db}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# A cache shared by all processes (rate limits on public pages need one).
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "wangge_cache",
+    }
+}
+
 # --- Auth -----------------------------------------------------------------
 AUTH_USER_MODEL = "staff.User"
 AUTHENTICATION_BACKENDS = [

@@ -20,6 +20,8 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("residents/", include("wangge.residents.urls")),
+    path("cases/", include("wangge.cases.urls")),
+    path("r/", include("wangge.cases.public_urls")),
     path("healthz", core_views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
 ]

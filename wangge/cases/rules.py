@@ -167,3 +167,17 @@ def roles_on_case(user, case) -> set[str]:
         if covers:
             roles.add(a.role)
     return roles
+
+
+def allowed_actions(user, case) -> list[str]:
+    """The actions the table lets `user` try on `case` now (for showing buttons;
+    the lifecycle still checks everything when one is taken)."""
+    roles = roles_on_case(user, case)
+    return [
+        action
+        for action, rule in RULES.items()
+        if action != "warn"
+        and case.state in rule.sources
+        and case.level in rule.levels
+        and roles & rule.who
+    ]
