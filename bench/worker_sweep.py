@@ -14,17 +14,18 @@ from zoneinfo import ZoneInfo
 
 from common import setup_django, small_town, timed
 
+NOW = datetime(2026, 11, 23, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
 
-def main(total: int = 1_000_000):
-    url = setup_django("worker")
+
+def insert_open_cases(grids, total: int, overdue_every: int = 100) -> None:
+    """Bulk-insert `total` reported cases (test data) copied from one real report;
+    every `overdue_every`-th is overdue."""
     from django.db import connection, transaction
 
     from wangge.cases.intake import report
     from wangge.cases.models import Case
-    from wangge.cases.worker import due_case_ids, sweep
 
-    town, grids, *_ = small_town()
-    now = datetime(2026, 11, 23, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+    now = NOW
     grid, worker = grids[0]
     template = report(
         actor=worker, category="MS01", title="水管破裂", channel="patrol", grid=grid, now=now
@@ -32,7 +33,6 @@ def main(total: int = 1_000_000):
     fields = [f for f in Case._meta.concrete_fields if not f.primary_key]
     columns = [f.column for f in fields]
     base = {f.column: f.get_db_prep_save(getattr(template, f.attname), connection) for f in fields}
-    overdue_every = 100
     later = now + timedelta(days=30)
     past = now - timedelta(days=1)
     prep = Case._meta.get_field("next_check_at")
@@ -45,6 +45,8 @@ def main(total: int = 1_000_000):
             due = past if i % overdue_every == 0 else later
             row["accept_due_at"] = prep.get_db_prep_save(due, connection)
             row["next_check_at"] = row["accept_due_at"]
+            row["due_at"] = row["accept_due_at"]
+            row["yellow_at"] = prep.get_db_prep_save(due - timedelta(hours=2), connection)
             row["grid_id"] = grids[i % len(grids)][0].pk
             row["village_id"] = grids[i % len(grids)][0].village_id
             yield tuple(row[c] for c in columns)
@@ -52,7 +54,6 @@ def main(total: int = 1_000_000):
     sql = "INSERT INTO cases_case ({}) VALUES ({})".format(
         ", ".join(connection.ops.quote_name(c) for c in columns), ", ".join(["%s"] * len(columns))
     )
-    print(f"database: {url.split(':')[0]}; {total:,} open cases, 1 % overdue")
     with timed("bulk insert", total):
         batch = 20_000
         for start in range(0, total, batch):
@@ -61,6 +62,15 @@ def main(total: int = 1_000_000):
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE" if connection.vendor == "sqlite" else "ANALYZE cases_case")
 
+
+def main(total: int = 1_000_000):
+    url = setup_django("worker")
+    from wangge.cases.worker import due_case_ids, sweep
+
+    town, grids, *_ = small_town()
+    print(f"database: {url.split(':')[0]}; {total:,} open cases, 1 % overdue")
+    insert_open_cases(grids, total)
+    now = NOW
     moment = now + timedelta(minutes=1)
     samples = []
     for _ in range(7):

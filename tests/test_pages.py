@@ -83,3 +83,12 @@ def test_login_page_has_csrf_protection(client, town):
         reverse("login"), {"username": "dispatcher", "password": "pw-dispatcher"}
     )
     assert response.status_code == 403
+
+
+def test_home_query_count_is_bounded(client, town, make_case, django_assert_max_num_queries):
+    for i in range(5):
+        make_case(title=f"事项{i}")
+    client.force_login(town.dispatcher)
+    with django_assert_max_num_queries(16):
+        response = client.get(reverse("home"))
+    assert response.context["work"]["open"] == 5

@@ -1,19 +1,33 @@
-"""What each role's home page shows: the places and units in the user's scope."""
+"""What each role's home page shows: their work today and the places in their scope."""
 
-from django.db.models import Count
+from django.db.models import Count, Q
+from django.utils import timezone
 
+from wangge.cases import sla
+from wangge.cases.choices import OPEN_STATES, State
+from wangge.cases.models import Case
 from wangge.grids.models import Grid, Place, Village
 from wangge.residents.models import Household, Resident
 from wangge.staff.models import Department, PoliceBeat, Role
+from wangge.staff.scope import assignments
+
+
+def work_counts(user, now) -> dict:
+    """Open cases in the user's scope by traffic light and stage (one query)."""
+    return Case.objects.visible_to(user).aggregate(
+        open=Count("id", filter=Q(state__in=OPEN_STATES)),
+        red=Count("id", filter=sla.light_q("red", now)),
+        yellow=Count("id", filter=sla.light_q("yellow", now)),
+        new=Count("id", filter=Q(state=State.REPORTED)),
+        to_dispatch=Count("id", filter=Q(state=State.ACCEPTED, level__in=["town", "county"])),
+        dispatched=Count("id", filter=Q(state=State.DISPATCHED)),
+        to_verify=Count("id", filter=Q(state=State.RESOLVED)),
+    )
 
 
 def home_context(user) -> dict:
-    assignments = list(
-        user.role_assignments.select_related(
-            "town", "village", "grid", "micro_grid", "department", "beat"
-        )
-    )
-    roles = {a.role for a in assignments}
+    mine = list(assignments(user))
+    roles = {a.role for a in mine}
     grids = (
         Grid.objects.visible_to(user)
         .select_related("village")
@@ -21,9 +35,10 @@ def home_context(user) -> dict:
         .order_by("code")
     )
     return {
-        "assignments": assignments,
+        "assignments": sorted(mine, key=lambda a: a.role),
         "roles": roles,
         "Role": Role,
+        "work": work_counts(user, timezone.now()),
         "counts": {
             "villages": Village.objects.visible_to(user).count(),
             "grids": grids.count(),

@@ -76,7 +76,15 @@ def assignments(user) -> list:
     """The user's role assignments, loaded once per user object."""
     cached = getattr(user, "_wangge_assignments", None)
     if cached is None:
-        cached = list(user.role_assignments.all()) if user.pk else []
+        cached = (
+            list(
+                user.role_assignments.select_related(
+                    "town", "village", "grid", "micro_grid", "department", "beat"
+                )
+            )
+            if user.pk
+            else []
+        )
         user._wangge_assignments = cached
     return cached
 
