@@ -57,3 +57,8 @@ def test_pages_are_chinese_by_default_and_english_on_request(client, town):
     client.post(reverse("set_language"), {"language": "en", "next": "/"})
     page = client.get(reverse("login")).content.decode()
     assert "Log in" in page and "登录" not in page
+
+
+def test_an_english_browser_still_gets_chinese_until_the_switch(client, town):
+    page = client.get(reverse("login"), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert "登录" in page

@@ -20,10 +20,10 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from wangge.cases import lifecycle as lc
-from wangge.cases.choices import Rating
+from wangge.cases.choices import OPEN_STATES, Rating
 from wangge.cases.errors import CaseError
 from wangge.cases.intake import report
-from wangge.cases.models import Case, Category
+from wangge.cases.models import Case, Category, Notice
 from wangge.cases.rules import REPORTER
 from wangge.cases.worker import sweep
 from wangge.grids.models import Grid, Town
@@ -466,6 +466,10 @@ def build_cases(town: Town, *, seed: int, now: datetime, progress=None) -> dict[
         counts = tell_year(town, seed=seed, now=now, progress=progress)
         counts["live_tail"] = tell_live_tail(town, seed=seed, now=now)
         settle_overdue(now)
+        # Notices about finished cases were read long ago.
+        Notice.objects.filter(town=town, read_at=None).exclude(case__state__in=OPEN_STATES).update(
+            read_at=now
+        )
     return counts
 
 
