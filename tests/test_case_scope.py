@@ -74,3 +74,25 @@ def test_summary_counts_cases_by_state_and_level(town, make_case, capsys):
     assert data["cases_by_state"] == {"accepted": 1, "reported": 1}
     assert data["cases_by_level"] == {"group": 2}
     assert data["service_items"] == 42
+
+
+def test_reporters_see_what_they_reported_outside_their_scope(town, make_case):
+    theirs = make_case(actor=town.grid_helper, lon=112.002, lat=34.105)  # the other micro-grid
+    assert theirs.micro_grid == town.a1w
+    assert theirs in visible(town.grid_helper)
+    lc.cancel(theirs, town.grid_helper, reason="已自行解决", now=NOW)
+    assert theirs.state == "cancelled"
+
+
+def test_a_resident_can_rate_again_after_rework(town, make_case):
+    from datetime import timedelta
+
+    case = make_case()
+    lc.accept(case, town.grid_worker, now=NOW)
+    lc.resolve_on_site(case, town.grid_worker, result="已处理", now=NOW + timedelta(hours=1))
+    lc.rate(case, "reporter", rating="unsatisfied", comment="没修好", now=NOW + timedelta(hours=2))
+    assert case.state == "accepted" and case.rework_count == 1
+    lc.resolve_on_site(case, town.grid_worker, result="已彻底修好", now=NOW + timedelta(hours=3))
+    lc.verify(case, town.grid_worker, now=NOW + timedelta(hours=4))
+    lc.rate(case, "reporter", rating="satisfied", now=NOW + timedelta(hours=5))
+    assert case.rating == "satisfied"

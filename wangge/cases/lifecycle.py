@@ -791,7 +791,9 @@ def rate(case, actor, *, rating: str, comment: str = "", now: datetime | None = 
         return _rework_target(c) if unsatisfied else State.CLOSED
 
     def change(c: Case, now, roles):
-        if c.rated_at and c.state == State.CLOSED:
+        # One rating per closing: a rating that sent the case back as rework
+        # does not stop the resident rating the second result.
+        if c.state == State.CLOSED and c.rated_at and c.rated_at >= c.closed_at:
             raise IllegalTransition(_("This case has been rated already."))
         c.rating = rating
         c.rating_comment = comment
@@ -838,6 +840,9 @@ def merge(case, actor, *, original, note: str = "", now: datetime | None = None)
         target = (
             original if isinstance(original, Case) else Case.objects.filter(pk=original).first()
         )
+        if target is not None and not isinstance(actor, str):
+            # The original must be a case the actor may see, like the duplicate itself.
+            target = Case.objects.visible_to(actor).filter(pk=target.pk).first()
         if target is None or target.pk == c.pk or target.town_id != c.town_id:
             raise InvalidInput(_("Unknown original case."), field="original")
         if target.state == State.MERGED:

@@ -325,10 +325,11 @@ class Case(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = CaseQuerySet.as_manager()
-    # Departments see what was dispatched to them; the rest by place.
     # Departments see what was dispatched or summoned to them; police the
-    # emergencies and police-relevant cases of their beat; the rest by place.
+    # emergencies and police-relevant cases of their beat; everyone what they
+    # reported themselves; the rest by place.
     scope_lookups = {
+        "user": "reporter_user_id",
         "town": "town_id",
         "department": lambda ids: Q(
             pk__in=CaseDepartment.objects.filter(department_id__in=ids).values("case_id")

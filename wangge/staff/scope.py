@@ -17,6 +17,7 @@ from django.db import models
 from django.db.models import Q
 
 LEVELS = (
+    "user",
     "county",
     "town",
     "beat",
@@ -30,6 +31,8 @@ LEVELS = (
 # Police see the villages of their beat like a village (households, places),
 # but a model such as Case can narrow what police see there.
 ALIASES = {"police_village": "village"}
+# Every user holds the level "user" with their own id: a model that names it
+# (a case, by its reporter) shows people what they themselves reported.
 
 
 @dataclass(frozen=True)
@@ -46,7 +49,9 @@ class Scope:
 
     @property
     def empty(self) -> bool:
-        return not self.unrestricted and not any(self.full.values())
+        return not self.unrestricted and not any(
+            ids for level, ids in self.full.items() if level != "user"
+        )
 
     def q(self, scope_lookups: dict) -> Q | None:
         """A filter for a model with these lookups, or None when nothing is visible.
@@ -112,6 +117,7 @@ def _resolve(user) -> Scope:
     from wangge.staff.models import Department, PoliceBeat, Role
 
     full: dict[str, set[int]] = {level: set() for level in LEVELS}
+    full["user"].add(user.pk)
     for a in assignments(user):
         if a.role in (Role.GRID_WORKER, Role.GRID_INSTRUCTOR) and a.grid_id:
             full["grid"].add(a.grid_id)
