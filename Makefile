@@ -8,18 +8,29 @@ PORT ?= 8000
 FRESH ?=
 PYTEST_ARGS ?=
 
-.PHONY: demo test install lint format messages makemessages lock bench clean
+.PHONY: demo test install browser lint format messages makemessages lock bench clean
 
 demo: install
 	$(WANGGE) migrate --no-input
 	$(WANGGE) demo $(if $(FRESH),--fresh) --host $(HOST) --port $(PORT)
 
-test: install
+test: install browser
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 install: $(VENV)/.installed node_modules/.installed var/field.key messages
+
+# The browser tests drive Debian's Chromium (Playwright's own download is not
+# used: towns run closed networks). Installed when missing and we may.
+CHROMIUM ?= /usr/bin/chromium
+browser:
+	@test -x $(CHROMIUM) || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
+	  else \
+	    echo "Chromium is needed for the browser tests: sudo apt-get install chromium fonts-noto-cjk"; exit 1; \
+	  fi; }
 
 $(VENV)/.installed: pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
