@@ -141,3 +141,18 @@ def test_queue_query_count_does_not_grow_with_cases(
     with django_assert_max_num_queries(14):
         response = client.get(reverse("cases:queue"))
     assert len(response.context["rows"]) == 30
+
+
+def test_the_days_list_shows_what_falls_due_today(client, town, make_case):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    now = timezone.now()
+    today = make_case(title="今天到期", now=now - timedelta(days=2))  # accept was due long ago
+    later = make_case(title="下周到期", now=now)  # accept due within a working day
+    later.due_at = now + timedelta(days=3)
+    later.save(update_fields=["due_at"])
+    client.force_login(town.grid_worker)
+    page = client.get(reverse("cases:queue"), {"due": "today"}).content.decode()
+    assert today.number in page and later.number not in page

@@ -55,6 +55,10 @@ def queue(request):
     if params.get("category", "").isdigit():
         category = int(params["category"])
         cases = cases.filter(Q(category_id=category) | Q(category__parent_id=category))
+    if params.get("due") == "today":
+        # The day's list: what falls due before midnight (and what is already late).
+        end_of_day = timezone.localtime(now).replace(hour=23, minute=59, second=59)
+        cases = cases.filter(due_at__lte=end_of_day)
     if params.get("mine"):
         cases = cases.filter(owner_user=request.user)
     if params.get("unplaced"):

@@ -19,6 +19,10 @@ def work_counts(user, now) -> dict:
         red=Count("id", filter=sla.light_q("red", now)),
         yellow=Count("id", filter=sla.light_q("yellow", now)),
         new=Count("id", filter=Q(state=State.REPORTED)),
+        due_today=Count(
+            "id",
+            filter=Q(due_at__lte=timezone.localtime(now).replace(hour=23, minute=59, second=59)),
+        ),
         to_dispatch=Count("id", filter=Q(state=State.ACCEPTED, level__in=["town", "county"])),
         dispatched=Count("id", filter=Q(state=State.DISPATCHED)),
         to_verify=Count("id", filter=Q(state=State.RESOLVED)),
