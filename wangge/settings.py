@@ -115,7 +115,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # A cache shared by all processes (rate limits on public pages need one).
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "BACKEND": "wangge.core.cache.SharedDatabaseCache",
         "LOCATION": "wangge_cache",
     }
 }
@@ -193,6 +193,12 @@ WANGGE_DUPLICATE_RADIUS_M = env_int("WANGGE_DUPLICATE_RADIUS_M", 200, minimum=0)
 WANGGE_DUPLICATE_WINDOW_HOURS = env_int("WANGGE_DUPLICATE_WINDOW_HOURS", 48, minimum=0)
 WANGGE_MAX_UPLOAD_BYTES = env_int("WANGGE_MAX_UPLOAD_BYTES", 10 * 1024 * 1024, minimum=1024)
 WANGGE_POLICY_CACHE_SECONDS = env_int("WANGGE_POLICY_CACHE_SECONDS", 60, minimum=0)
+# Residents' pages: requests per address (django-ratelimit rates, e.g. 30/m).
+WANGGE_PUBLIC_TRACK_RATE = env_str("WANGGE_PUBLIC_TRACK_RATE", "30/m")
+WANGGE_PUBLIC_REPORT_RATE = env_str("WANGGE_PUBLIC_REPORT_RATE", "10/h")
+# Behind a reverse proxy, the request header that holds the client's address
+# (as Django names it, e.g. HTTP_X_REAL_IP); the proxy must set it.
+RATELIMIT_IP_META_KEY = env_str("WANGGE_CLIENT_IP_HEADER", "REMOTE_ADDR")
 
 LOGGING = {
     "version": 1,

@@ -20,12 +20,22 @@ class MultipleFileInput(forms.ClearableFileInput):
 
 
 class PhotosField(forms.FileField):
+    """Zero or more photos; what a photo is, the attachments module decides (by content)."""
+
     widget = MultipleFileInput(attrs={"accept": "image/*", "capture": "environment"})
+
+    def __init__(self, *args, max_photos: int = 9, **kwargs):
+        self.max_photos = max_photos
+        super().__init__(*args, **kwargs)
 
     def clean(self, data, initial=None):
         if not data:
             return []
         items = data if isinstance(data, list | tuple) else [data]
+        if len(items) > self.max_photos:
+            raise forms.ValidationError(
+                _("At most %(n)s photos, please.") % {"n": self.max_photos}, code="too_many"
+            )
         return [super(PhotosField, self).clean(item, initial) for item in items]
 
 

@@ -150,9 +150,21 @@ class WorkSchedule(models.Model):
             raise ValidationError({"periods": str(error)}) from None
 
 
+# Crockford's base32: no I, L, O or U, so a code read over the phone or copied
+# by hand survives; 13 characters are 65 random bits.
+RECEIPT_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+RECEIPT_LENGTH = 13
+
+
 def new_receipt_code() -> str:
-    """An unguessable code a resident uses to follow their case (about 60 bits)."""
-    return secrets.token_urlsafe(8)
+    """An unguessable code a resident uses to follow their case."""
+    return "".join(secrets.choice(RECEIPT_ALPHABET) for _ in range(RECEIPT_LENGTH))
+
+
+def normalise_receipt_code(text: str) -> str:
+    """What a person typed, as stored: upper case, look-alikes mapped, separators dropped."""
+    text = (text or "").upper().translate(str.maketrans({"I": "1", "L": "1", "O": "0"}))
+    return "".join(ch for ch in text if ch in RECEIPT_ALPHABET)
 
 
 class CaseQuerySet(ScopedQuerySet):
