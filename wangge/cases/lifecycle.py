@@ -75,6 +75,7 @@ def _transition(
     internal: bool = False,
     notice: Callable[[Case], tuple[set[int], str]] | None = None,
     target: str | Callable[[Case], str | None] | None = None,
+    then: Callable[[Case, CaseEvent], None] | None = None,
 ) -> Case:
     rule = RULES[action]
     now = now or clock.now()
@@ -125,6 +126,9 @@ def _transition(
         if notice:
             recipients, text = notice(locked)
             notify.queue(locked, event, recipients, action, text)
+        if then:
+            # Inside the transaction: a photo that cannot be stored undoes the step.
+            then(locked, event)
     if isinstance(case, Case):
         _copy_into(case, locked)
     return locked
@@ -229,17 +233,26 @@ def resolve_on_site(
     case, actor, *, result: str, photos: Iterable = (), now: datetime | None = None
 ) -> Case:
     """Settled by the grid or the village without dispatch (小事不出组、大事不出村)."""
+    return _resolved("resolve_on_site", case, actor, result, photos, now)
+
+
+def _resolved(action, case, actor, result, photos, now, before=None) -> Case:
+    """resolve / resolve_on_site: the result and photos, then the grid verifies."""
     _require(result=result)
+    photos = list(photos)
     _check_photos(photos)
 
     def change(c: Case, now, roles):
+        if before:
+            before(c)
         c.result = result
         c.resolved_at = now
+        c.extension_pending_minutes = None  # resolved: no more time is needed
         start_milestone(c, Milestone.CLOSE, now, _policy(c).close_minutes)
         return {"close_due_at": c.close_due_at}
 
-    updated = _transition(
-        "resolve_on_site",
+    return _transition(
+        action,
         case,
         actor,
         now=now,
@@ -247,11 +260,10 @@ def resolve_on_site(
         note=result,
         notice=lambda c: (
             notify.grid_workers(c),
-            _("Case %(n)s settled: please verify.") % {"n": c.number},
+            _("Case %(n)s resolved: please verify.") % {"n": c.number},
         ),
+        then=lambda c, event: _attach(c, actor, photos, event),
     )
-    _attach(updated, actor, photos)
-    return updated
 
 
 def escalate(case, actor, *, reason: str, now: datetime | None = None) -> Case:
@@ -514,33 +526,13 @@ def resolve(
     case, actor, *, result: str, photos: Iterable = (), now: datetime | None = None
 ) -> Case:
     """The department reports its result (处置反馈); the grid verifies next."""
-    _require(result=result)
-    _check_photos(photos)
 
-    def change(c: Case, now, roles):
+    def department_done(c: Case) -> None:
         _must_lead(c, actor)
-        c.result = result
-        c.resolved_at = now
-        c.extension_pending_minutes = None  # resolved: no more time is needed
         c.owner_department = None
         c.owner_user = None
-        start_milestone(c, Milestone.CLOSE, now, _policy(c).close_minutes)
-        return {"close_due_at": c.close_due_at}
 
-    updated = _transition(
-        "resolve",
-        case,
-        actor,
-        now=now,
-        change=change,
-        note=result,
-        notice=lambda c: (
-            notify.grid_workers(c),
-            _("Case %(n)s resolved: please verify.") % {"n": c.number},
-        ),
-    )
-    _attach(updated, actor, photos)
-    return updated
+    return _resolved("resolve", case, actor, result, photos, now, before=department_done)
 
 
 # --- Pauses, urging and joint response ----------------------------------------
@@ -896,12 +888,10 @@ def _check_photos(photos: Iterable) -> None:
         check_upload(photo)
 
 
-def _attach(case: Case, actor, photos: Iterable) -> None:
+def _attach(case: Case, actor, photos: list, event: CaseEvent) -> None:
     from wangge.cases.attachments import save_attachments
 
-    photos = list(photos)
     if photos:
-        event = case.events.order_by("-id").first()
         save_attachments(
             case, photos, uploaded_by=None if isinstance(actor, str) else actor, event=event
         )
