@@ -33,10 +33,11 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, host, port, workers, threads, no_collectstatic, **options):
-        from wangge.wsgi import application
-
         if not no_collectstatic:
             call_command("collectstatic", interactive=False, verbosity=0)
+        # After collectstatic: whitenoise indexes the static folder when the app loads.
+        from wangge.wsgi import application
+
         self.stdout.write(_("Serving on http://%(host)s:%(port)s/") % {"host": host, "port": port})
         _Gunicorn(
             application,
