@@ -172,7 +172,9 @@ def test_a_repeated_post_with_the_same_key_makes_one_case(client, town, catalogu
     second = client.post(REPORT, report_data())
     assert first["Location"] == second["Location"]
     assert Case.objects.count() == 1 and IdempotencyRecord.objects.count() == 1
-    assert IdempotencyRecord.objects.get().client == "public"  # not the address: phones change networks
+    assert (
+        IdempotencyRecord.objects.get().client == "public"
+    )  # not the address: phones change networks
 
 
 def test_a_used_key_with_other_content_asks_again_with_a_fresh_key(client, town, catalogue):
