@@ -127,6 +127,10 @@ def detail(request, number):
         ),
         number=number,
     )
+    # A duplicate may lie across a grid line: name it only to those who may see it.
+    related = _visible(request.user).in_bulk(
+        [pk for pk in (case.likely_duplicate_of_id, case.duplicate_of_id) if pk]
+    )
     now = timezone.now()
     actions = allowed_actions(request.user, case)
     forms = [
@@ -140,6 +144,8 @@ def detail(request, number):
         {
             "case": case,
             "light": sla.light_of(case, now),
+            "likely_duplicate": related.get(case.likely_duplicate_of_id),
+            "duplicate_of": related.get(case.duplicate_of_id),
             "milestones": _milestones(case, now),
             "events": case.events.select_related("actor").order_by("at", "id"),
             "attachments": case.attachments.all(),

@@ -42,12 +42,19 @@ def household_detail(request, pk):
         pk=pk,
     )
     members = household.members.prefetch_related("tags").order_by("id")
+    # The central household that serves this one may lie outside the viewer's scope.
+    served_by = (
+        Household.objects.visible_to(request.user).filter(pk=household.served_by_id).first()
+        if household.served_by_id
+        else None
+    )
     return render(
         request,
         "residents/household_detail.html",
         {
             "household": household,
             "members": members,
+            "served_by": served_by,
             "can_unmask": request.user.has_perm("residents.unmask_personal_data"),
         },
     )

@@ -46,8 +46,13 @@
       return fetch(form.action || window.location.href, { method: "POST", body: body, credentials: "same-origin" })
         .then(function (response) {
           localStorage.removeItem(key);
-          if (response.redirected) { window.location.href = response.url; return; }
-          return response.text().then(function (html) { document.open(); document.write(html); document.close(); });
+          // Show the page fetch was redirected to rather than loading its address
+          // again: that page carries the one-time "reported" message.
+          return response.text().then(function (html) {
+            if (response.redirected) { history.replaceState(null, "", response.url); }
+            document.open(); document.write(html); document.close();
+            window.scrollTo(0, 0);
+          });
         });
     }
     form.addEventListener("submit", function (event) {
