@@ -20,7 +20,8 @@ from wangge.cases import intake, sla
 from wangge.cases.choices import OPEN_STATES, Level, Milestone, State
 from wangge.cases.errors import CaseError
 from wangge.cases.forms import FORMS, DispatchForm, ReportForm
-from wangge.cases.lifecycle import _DONE, ACTION_LABELS, dispatch
+from wangge.cases.labels import ACTION_LABELS
+from wangge.cases.lifecycle import _DONE, dispatch
 from wangge.cases.models import Attachment, Case, Category, Notice
 from wangge.cases.rules import allowed_actions
 from wangge.grids.models import Village
@@ -71,6 +72,7 @@ def queue(request):
     cases = cases.order_by(F("due_at").asc(nulls_last=True), "-reported_at")
     page = Paginator(cases, PAGE_SIZE).get_page(params.get("page"))
     rows = [(case, sla.light_of(case, now)) for case in page]
+    can_dispatch = _is_dispatcher(request.user)
     return render(
         request,
         "cases/queue.html",
@@ -84,9 +86,9 @@ def queue(request):
             "filters": params,
             "state": state,
             "query": query,
-            "can_dispatch": _is_dispatcher(request.user),
+            "can_dispatch": can_dispatch,
             "departments": Department.objects.visible_to(request.user).order_by("code")
-            if _is_dispatcher(request.user)
+            if can_dispatch
             else [],
         },
     )
