@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from wangge.cases import intake, sla
+from wangge.cases import intake, notify, sla
 from wangge.cases.choices import OPEN_STATES, Level, Milestone, State
 from wangge.cases.errors import CaseError
 from wangge.cases.forms import FORMS, DispatchForm, ReportForm
@@ -277,5 +277,5 @@ def notices_read(request):
 @login_required
 def notices_count(request):
     """The unread count, polled by htmx in the top bar."""
-    count = Notice.objects.filter(recipient=request.user, read_at=None).count()
+    count = notify.unread_count(request.user)
     return HttpResponse(str(count) if count else "")
