@@ -49,8 +49,14 @@ var/field.key: | $(VENV)/.installed
 messages: $(VENV)/.installed
 	cd wangge && ../$(WANGGE) compilemessages --verbosity 0
 
+# Apps with their own catalogue (wangge/<app>/locale) keep their strings there;
+# the project catalogue (wangge/locale) has the rest.
+OWN_CATALOGUE_APPS = $(patsubst wangge/%/locale,%,$(wildcard wangge/*/locale))
+MAKEMESSAGES = makemessages --locale zh_Hans --no-obsolete --no-location
 makemessages: $(VENV)/.installed
-	cd wangge && ../$(WANGGE) makemessages --locale zh_Hans --no-obsolete --no-location
+	cd wangge && ../$(WANGGE) $(MAKEMESSAGES) $(foreach app,$(OWN_CATALOGUE_APPS),--ignore '$(app)/*')
+	for app in $(OWN_CATALOGUE_APPS); do \
+	  (cd wangge/$$app && ../../$(WANGGE) $(MAKEMESSAGES)) || exit 1; done
 
 lint:
 	$(BIN)/ruff check .

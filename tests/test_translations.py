@@ -1,7 +1,8 @@
 """The Chinese catalogue is complete, well-formed, and actually used.
 
-The catalogue (wangge/locale/zh_Hans/LC_MESSAGES/django.po) must have no
-untranslated or fuzzy entry and no placeholder mismatch; GNU gettext's own
+Every catalogue — the project's (wangge/locale/zh_Hans/LC_MESSAGES/django.po)
+and each app's own (wangge/<app>/locale/…) — must have no untranslated or fuzzy
+entry and no placeholder mismatch; GNU gettext's own
 format check must pass; and with the compiled .mo, key UI strings come out in
 Chinese. `make test` compiles the .mo first (`make messages`).
 """
@@ -20,9 +21,10 @@ from django.utils import translation
 
 import wangge
 
-LC_MESSAGES = Path(wangge.__file__).parent / "locale" / "zh_Hans" / "LC_MESSAGES"
-PO = LC_MESSAGES / "django.po"
-MO = LC_MESSAGES / "django.mo"
+PACKAGE = Path(wangge.__file__).parent
+PO = PACKAGE / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.po"
+CATALOGUES = sorted(PACKAGE.glob("**/locale/zh_Hans/LC_MESSAGES/django.po"))
+IDS = [po.relative_to(PACKAGE).parts[0].replace("locale", "wangge") for po in CATALOGUES]
 
 
 @dataclass
@@ -100,10 +102,13 @@ def _edges(text: str) -> tuple[str, str]:
     return re.match(r"\s*", text).group(), re.search(r"\s*$", text).group()
 
 
-@pytest.fixture(scope="module")
-def catalogue() -> list[Entry]:
-    assert PO.exists(), f"{PO} is missing"
-    return parse_po(PO)
+def test_the_project_catalogue_exists():
+    assert PO in CATALOGUES, f"{PO} is missing"
+
+
+@pytest.fixture(scope="module", params=CATALOGUES, ids=IDS)
+def catalogue(request) -> list[Entry]:
+    return parse_po(request.param)
 
 
 def test_header(catalogue):
@@ -171,19 +176,21 @@ def _gettext_tool(name: str) -> str:
     return path
 
 
-def test_msgfmt_check_format():
+@pytest.mark.parametrize("po", CATALOGUES, ids=IDS)
+def test_msgfmt_check_format(po):
     result = subprocess.run(
-        [_gettext_tool("msgfmt"), "--check-format", "--check-header", "-o", os.devnull, str(PO)],
+        [_gettext_tool("msgfmt"), "--check-format", "--check-header", "-o", os.devnull, str(po)],
         capture_output=True,
         text=True,
     )
     assert result.returncode == 0, result.stderr
 
 
+@pytest.mark.parametrize("po", CATALOGUES, ids=IDS)
 @pytest.mark.parametrize("option", ["--untranslated", "--only-fuzzy"])
-def test_msgattrib_finds_nothing_left(option):
+def test_msgattrib_finds_nothing_left(option, po):
     result = subprocess.run(
-        [_gettext_tool("msgattrib"), option, "--no-wrap", str(PO)],
+        [_gettext_tool("msgattrib"), option, "--no-wrap", str(po)],
         capture_output=True,
         text=True,
     )
@@ -195,10 +202,12 @@ def test_msgattrib_finds_nothing_left(option):
 
 @pytest.fixture
 def compiled():
-    if not MO.exists():
-        pytest.fail(f"{MO} is missing: run make messages")
-    if MO.stat().st_mtime < PO.stat().st_mtime:
-        pytest.fail(f"{MO} is older than {PO.name}: run make messages")
+    for po in CATALOGUES:
+        mo = po.with_suffix(".mo")
+        if not mo.exists():
+            pytest.fail(f"{mo} is missing: run make messages")
+        if mo.stat().st_mtime < po.stat().st_mtime:
+            pytest.fail(f"{mo} is older than {po}: run make messages")
 
 
 @pytest.mark.parametrize(

@@ -49,6 +49,11 @@ INSTALLED_APPS = [
     "wangge.residents",
     "wangge.cases",
     "wangge.dashboard",
+    "wangge.fieldwork",
+    "wangge.points",
+    "wangge.community",
+    "wangge.api",
+    "wangge.integrations",
     "wangge.demo",
 ]
 
@@ -166,6 +171,8 @@ STATICFILES_DIRS = [
     ("vendor/htmx", NODE_MODULES / "htmx.org" / "dist"),
     ("vendor/leaflet", NODE_MODULES / "leaflet" / "dist"),
     ("vendor/echarts", NODE_MODULES / "echarts" / "dist"),
+    ("vendor/leaflet.markercluster", NODE_MODULES / "leaflet.markercluster" / "dist"),
+    ("vendor/leaflet.heat", NODE_MODULES / "leaflet.heat" / "dist"),
 ]
 STATICFILES_DIRS = [(prefix, path) for prefix, path in STATICFILES_DIRS if path.exists()]
 STORAGES = {

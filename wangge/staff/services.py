@@ -1,7 +1,11 @@
 """Giving people roles: one function, so the role's group and permissions follow."""
 
+from importlib import import_module
+
+from django.apps import apps
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
+from django.utils.module_loading import module_has_submodule
 
 from wangge.staff.models import Role, RoleAssignment, User
 from wangge.staff.scope import forget
@@ -49,9 +53,24 @@ def _permissions(specs: list[str]):
         yield from perms
 
 
+def role_permissions() -> dict[str, list[str]]:
+    """The permissions of each role: the table above plus each app's own.
+
+    An app that owns models gives roles their permissions in its `roles.py`
+    (`ROLE_PERMISSIONS`, same shape as above), so the table stays with the app.
+    """
+    merged = {role: list(specs) for role, specs in ROLE_PERMISSIONS.items()}
+    for config in apps.get_app_configs():
+        if config.name.startswith("wangge.") and module_has_submodule(config.module, "roles"):
+            extra = import_module(f"{config.name}.roles").ROLE_PERMISSIONS
+            for role, specs in extra.items():
+                merged.setdefault(role, []).extend(specs)
+    return merged
+
+
 def sync_role_groups() -> None:
     """Create one group per role carrying the role's permissions (idempotent)."""
-    for role, specs in ROLE_PERMISSIONS.items():
+    for role, specs in role_permissions().items():
         group, _ = Group.objects.get_or_create(name=f"role:{role}")
         group.permissions.set(list(_permissions(specs)))
 
