@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "wangge.points",
     "wangge.community",
     "wangge.api",
+    "wangge.open311",
     "wangge.integrations",
     "wangge.demo",
 ]

@@ -28,7 +28,7 @@ urlpatterns = [
     path("community/", include("wangge.community.urls")),
     path("api/v1/", include("wangge.api.urls")),
     path("account/tokens/", include("wangge.api.token_urls")),
-    path("open311/v2/", include("wangge.api.open311_urls")),
+    path("open311/v2/", include("wangge.open311.urls")),
     path("hooks/", include("wangge.integrations.urls")),
     path("healthz", core_views.healthz, name="healthz"),
     path("admin/", admin.site.urls),

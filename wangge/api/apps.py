@@ -4,4 +4,4 @@ from django.utils.translation import gettext_lazy as _
 
 class ApiConfig(AppConfig):
     name = "wangge.api"
-    verbose_name = _("REST API and Open311")
+    verbose_name = _("REST API")
