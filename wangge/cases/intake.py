@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -35,7 +35,7 @@ def _category(value) -> Category:
     if isinstance(value, Category):
         category = value
     else:
-        category = Category.objects.filter(code=value, active=True).first() if value else None
+        category = sla.category_by_code(value) if value else None
     if category is None or not category.active:
         raise InvalidInput(_("Unknown category."), field="category")
     return category
@@ -45,14 +45,24 @@ def _request_hash(fields: dict) -> str:
     return hashlib.sha256(json.dumps(fields, sort_keys=True, default=str).encode()).hexdigest()
 
 
+_NEXT_NUMBER = (
+    f"UPDATE {CaseSequence._meta.db_table} SET last = last + 1"
+    " WHERE town_id = %s AND year = %s RETURNING last"
+)
+
+
 def _next_number(town: Town, moment: datetime) -> str:
+    """The town's next number this year: one statement that counts and locks the row
+    (both databases support UPDATE … RETURNING); the year's row is made on first use."""
     year = timezone.localtime(moment).year
-    sequence, _created = CaseSequence.objects.select_for_update().get_or_create(
-        town=town, year=year
-    )
-    sequence.last += 1
-    sequence.save(update_fields=["last"])
-    return f"{town.case_prefix}{year}{sequence.last:06d}"
+    with connection.cursor() as cursor:
+        cursor.execute(_NEXT_NUMBER, [town.pk, year])
+        row = cursor.fetchone()
+        if row is None:
+            CaseSequence.objects.get_or_create(town=town, year=year)
+            cursor.execute(_NEXT_NUMBER, [town.pk, year])
+            row = cursor.fetchone()
+    return f"{town.case_prefix}{year}{row[0]:06d}"
 
 
 def _distance_m(lat1, lon1, lat2, lon2) -> float:

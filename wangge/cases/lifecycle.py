@@ -17,8 +17,10 @@ MissingInput / InvalidInput, Conflict (someone changed the case first).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import datetime
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
@@ -36,7 +38,7 @@ from wangge.cases.labels import ACTION_LABELS, FIELD_LABELS
 from wangge.cases.models import Case, CaseDepartment, CaseEvent
 from wangge.cases.rules import INTEGRATION, REPORTER, RULES, SYSTEM, roles_on_case
 from wangge.staff.models import Department
-from wangge.staff.scope import assignments
+from wangge.staff.scope import assignments, scope_for
 
 Actor = object  # a User, or SYSTEM / REPORTER / INTEGRATION
 
@@ -45,16 +47,79 @@ Actor = object  # a User, or SYSTEM / REPORTER / INTEGRATION
 
 
 def _lock(case_id: int, actor) -> Case:
-    """The case row, locked, if the actor may see it at all (else CaseNotFound)."""
-    queryset = Case.objects.all()
-    if not isinstance(actor, str):
-        queryset = queryset.visible_to(actor)
+    """The case row, locked, if the actor may see it at all (else CaseNotFound).
+
+    The statement is the scope's own filter (`visible_to`), compiled once per
+    distinct scope and reused with the case id: every transition starts here,
+    and composing and compiling the scope's filter was its largest cost.
+    """
+    statement = _lock_statement(actor)
+    if statement is None:  # the actor sees no case at all
+        raise CaseNotFound()
+    params = list(statement.params)
+    params[statement.slot] = case_id
+    with connection.cursor() as cursor:
+        cursor.execute(statement.sql, params)
+        rows = cursor.fetchall()
+    if not rows:
+        raise CaseNotFound()
+    (row,) = statement.compiler.apply_converters(rows, statement.converters)
+    return Case.from_db(connection.alias, statement.attnames, row)
+
+
+@dataclass(frozen=True)
+class _Statement:
+    sql: str
+    params: tuple
+    slot: int  # where the case id goes in params
+    attnames: list[str]
+    compiler: object
+    converters: dict
+
+
+_SENTINEL = -7_340_033  # stands for the case id while compiling; never a real pk
+_LOCK_STATEMENTS: dict[tuple, _Statement | None] = {}
+
+
+def _lock_statement(actor) -> _Statement | None:
+    scope = None if isinstance(actor, str) else scope_for(actor)
+    key = (connection.alias, connection.vendor, _scope_key(scope))
+    if key not in _LOCK_STATEMENTS:
+        if len(_LOCK_STATEMENTS) > 1000:  # scopes are few; stay bounded anyway
+            _LOCK_STATEMENTS.clear()
+        _LOCK_STATEMENTS[key] = _compile_lock(None if scope is None else actor)
+    return _LOCK_STATEMENTS[key]
+
+
+def _compile_lock(actor) -> _Statement | None:
+    queryset = Case.objects.all() if actor is None else Case.objects.visible_to(actor)
     if connection.features.has_select_for_update:
         queryset = queryset.select_for_update(of=("self",))
+    compiler = queryset.filter(pk=_SENTINEL).order_by().query.get_compiler(connection.alias)
     try:
-        return queryset.get(pk=case_id)
-    except Case.DoesNotExist:
-        raise CaseNotFound() from None
+        sql, params = compiler.as_sql()
+    except EmptyResultSet:  # the scope shows nothing at all
+        return None
+    columns = [column for column, _, _ in compiler.select[: compiler.col_count]]
+    return _Statement(
+        sql=sql,
+        params=tuple(params),
+        slot=list(params).index(_SENTINEL),
+        attnames=[column.target.attname for column in columns],
+        compiler=compiler,
+        converters=compiler.get_converters(columns),
+    )
+
+
+def _scope_key(scope) -> tuple | None:
+    if scope is None:
+        return None
+    if scope.unrestricted:
+        return ("everything",)
+    return (
+        tuple(sorted((level, ids) for level, ids in scope.full.items() if ids)),
+        tuple(sorted((level, ids) for level, ids in scope.ancestors.items() if ids)),
+    )
 
 
 def _roles(actor, case: Case) -> set[str]:
@@ -345,22 +410,26 @@ def dispatch(
     _require(department=lead)
     co = list(co)
 
+    chosen: list[int] = []
+
     def change(c: Case, now, roles):
         lead_department = _department(lead, c.town_id, "lead")
         co_departments = [_department(d, c.town_id, "co") for d in co]
         if lead_department in co_departments:
             raise InvalidInput(_("The lead department cannot also co-handle."), field="co")
-        c.case_departments.filter(role__in=["lead", "co"]).update(active=False)
-        CaseDepartment.objects.update_or_create(
-            case=c,
-            department=lead_department,
-            role="lead",
-            defaults={"active": True, "added_at": now},
+        wanted = {(lead_department.pk, "lead")} | {(d.pk, "co") for d in co_departments}
+        links = c.case_departments.filter(role__in=["lead", "co"])
+        existing = {(link.department_id, link.role): link.pk for link in links}
+        if existing:  # a re-dispatch: earlier departments step back, chosen ones return
+            kept = [existing[k] for k in wanted if k in existing]
+            links.exclude(pk__in=kept).update(active=False)
+            links.filter(pk__in=kept).update(active=True, added_at=now)
+        CaseDepartment.objects.bulk_create(
+            CaseDepartment(case=c, department_id=d, role=role, active=True, added_at=now)
+            for d, role in wanted
+            if (d, role) not in existing
         )
-        for d in co_departments:
-            CaseDepartment.objects.update_or_create(
-                case=c, department=d, role="co", defaults={"active": True, "added_at": now}
-            )
+        chosen[:] = [d for d, _role in wanted]
         c.lead_department = lead_department
         c.owner_department = lead_department
         c.owner_user = None
@@ -377,11 +446,7 @@ def dispatch(
         change=change,
         note=note,
         notice=lambda c: (
-            notify.department_staff(
-                c.case_departments.filter(active=True, role__in=["lead", "co"]).values_list(
-                    "department_id", flat=True
-                )
-            ),
+            notify.department_staff(chosen),
             _("Case %(n)s was dispatched to your department.") % {"n": c.number},
         ),
     )

@@ -86,6 +86,17 @@ def category_by_id(category_id: int) -> Category:
     return found
 
 
+def category_by_code(code: str) -> Category | None:
+    """An active or inactive category by its code, from the same process cache."""
+    categories = _cached("category_codes", lambda: {c.code: c for c in Category.objects.all()})
+    found = categories.get(code)
+    if found is None:
+        found = Category.objects.filter(code=code).first()
+        if found is not None:
+            clear_cache()
+    return found
+
+
 def policy_for(category: Category, priority: str) -> SlaPolicy:
     """The most specific policy: the category's, its parent's, or the priority's default.
 
