@@ -161,8 +161,11 @@ def test_sigterm_stops_the_worker_loop_cleanly(town, make_case):
     import sys
     import time
 
-    make_case()
-    env = {**os.environ, "DATABASE_URL": _url_of_test_database()}
+    case = make_case()
+    # An undelivered notice makes the first sweep print a line: once it is read,
+    # the loop runs and its signal handler is in place, however slow the start.
+    Notice.objects.filter(case=case).update(delivered_at=None)
+    env = {**os.environ, "DATABASE_URL": _url_of_test_database(), "PYTHONUNBUFFERED": "1"}
     worker = subprocess.Popen(
         [sys.executable, "-m", "wangge", "worker", "--interval", "0.2"],
         env=env,
@@ -170,7 +173,9 @@ def test_sigterm_stops_the_worker_loop_cleanly(town, make_case):
         stderr=subprocess.PIPE,
         text=True,
     )
-    time.sleep(3)
+    first = worker.stdout.readline()
+    assert "notices delivered" in first, worker.stderr.read()
+    time.sleep(1)
     assert worker.poll() is None, worker.stderr.read()  # still looping
     worker.send_signal(signal.SIGTERM)
     out, err = worker.communicate(timeout=20)

@@ -46,3 +46,16 @@ def env_list(name: str, default: list[str]) -> list[str]:
     if value is None or value.strip() == "":
         return list(default)
     return [item.strip() for item in value.split(",") if item.strip()]
+
+
+def env_json(name: str, default):
+    """A JSON value (e.g. a list of channel configurations)."""
+    import json
+
+    value = os.environ.get(name)
+    if value is None or value.strip() == "":
+        return default
+    try:
+        return json.loads(value)
+    except ValueError as error:
+        raise ConfigError(f"{name} must be JSON: {error}") from None

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import dj_database_url
 
-from wangge.env import ConfigError, env_bool, env_int, env_list, env_str
+from wangge.env import ConfigError, env_bool, env_int, env_json, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("WANGGE_VAR_DIR", str(BASE_DIR / "var")))
@@ -205,6 +205,17 @@ WANGGE_POLICY_CACHE_SECONDS = env_int("WANGGE_POLICY_CACHE_SECONDS", 60, minimum
 # Residents' pages: requests per address (django-ratelimit rates, e.g. 30/m).
 WANGGE_PUBLIC_TRACK_RATE = env_str("WANGGE_PUBLIC_TRACK_RATE", "30/m")
 WANGGE_PUBLIC_REPORT_RATE = env_str("WANGGE_PUBLIC_REPORT_RATE", "10/h")
+WANGGE_OPEN311_POST_RATE = env_str("WANGGE_OPEN311_POST_RATE", "60/m")
+
+# Inbound alarms (hooks) and outbound notices (integrations app).
+WANGGE_HOOK_REPLAY_WINDOW_SECONDS = env_int("WANGGE_HOOK_REPLAY_WINDOW_SECONDS", 300, minimum=1)
+WANGGE_POLICE_DIRECTIVE_CATEGORY = env_str("WANGGE_POLICE_DIRECTIVE_CATEGORY", "TF04")
+WANGGE_VIDEO_ALARM_CATEGORY = env_str("WANGGE_VIDEO_ALARM_CATEGORY", "ZA03")
+WANGGE_NOTICE_CHANNELS = env_json("WANGGE_NOTICE_CHANNELS", ["wangge.integrations.channels.InApp"])
+WANGGE_OUTBOX_MAX_ATTEMPTS = env_int("WANGGE_OUTBOX_MAX_ATTEMPTS", 8, minimum=1)
+WANGGE_OUTBOX_BACKOFF_SECONDS = env_int("WANGGE_OUTBOX_BACKOFF_SECONDS", 30, minimum=1)
+WANGGE_OUTBOX_MAX_BACKOFF_SECONDS = env_int("WANGGE_OUTBOX_MAX_BACKOFF_SECONDS", 3600, minimum=1)
+WANGGE_OUTBOX_LEASE_SECONDS = env_int("WANGGE_OUTBOX_LEASE_SECONDS", 120, minimum=1)
 # Behind a reverse proxy, the request header that holds the client's address
 # (as Django names it, e.g. HTTP_X_REAL_IP); the proxy must set it.
 RATELIMIT_IP_META_KEY = env_str("WANGGE_CLIENT_IP_HEADER", "REMOTE_ADDR")

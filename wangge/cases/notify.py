@@ -2,8 +2,10 @@
 
 Notices are written in the same transaction as the event (so none is lost
 when a process dies after the commit); delivery is triggered on commit and
-retried by the worker. In-app delivery marks the notice delivered; other
-channels (SMS, webhooks) come with the integrations.
+retried by the worker. In-app delivery marks the notice delivered. Other
+channels (signed webhook, SMS — `WANGGE_NOTICE_CHANNELS`, see
+`wangge.integrations.channels`) get one outbox row per notice in the same
+transaction, sent by the worker with retries (`wangge.integrations.outbox`).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from wangge.cases.models import Case, CaseEvent, Notice
+from wangge.integrations import channels
 from wangge.staff.models import Role, RoleAssignment, User
 
 
@@ -87,6 +90,14 @@ def queue(case: Case, event: CaseEvent, recipients: set[int], kind: str, text: s
         ],
         ignore_conflicts=True,
     )
+    if channels.outbox_channels():
+        # Only with outbound channels configured: the in-app default adds no query.
+        from wangge.integrations import outbox
+
+        written = Notice.objects.filter(
+            event=event, kind=kind, recipient_id__in=recipients
+        ).select_related("recipient")
+        outbox.enqueue(written, now)
     transaction.on_commit(lambda: deliver_event(event.pk))
 
 
@@ -106,6 +117,13 @@ def deliver_pending(limit: int = 500) -> int:
         return 0
     # A conditional update: a notice delivered by another process is not counted twice.
     return Notice.objects.filter(pk__in=ids, delivered_at=None).update(delivered_at=timezone.now())
+
+
+def deliver_outbox(now=None, limit: int = 200):
+    """Send due outbox entries through their channels (the worker calls this)."""
+    from wangge.integrations import outbox
+
+    return outbox.deliver_due(now or timezone.now(), limit=limit)
 
 
 def unread_count(user: User) -> int:

@@ -1,5 +1,6 @@
 """The worker's sweep: warnings at yellow, escalation or urging when overdue,
-resuming suspended cases on time, and delivering notices.
+resuming suspended cases on time, and delivering notices (in-app, then the
+outbox of the other channels).
 
 Cases to look at carry `next_check_at <= now` (a partial index). Each case
 is handled in its own transaction with its row locked — `SKIP LOCKED` on
@@ -34,12 +35,16 @@ class SweepReport:
     urged: int = 0
     resumed: int = 0
     delivered: int = 0
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
     errors: list[str] = field(default_factory=list)
 
     def __str__(self):
         return (
             f"checked {self.checked}, warned {self.warned}, escalated {self.escalated}, "
-            f"urged {self.urged}, resumed {self.resumed}, notices delivered {self.delivered}"
+            f"urged {self.urged}, resumed {self.resumed}, notices delivered {self.delivered}, "
+            f"sent {self.sent}, retried {self.retried}, failed {self.failed}"
         )
 
 
@@ -62,6 +67,8 @@ def sweep(now: datetime | None = None, limit: int = 1000) -> SweepReport:
             # A case another actor moved meanwhile: the next sweep sees its new plan.
             report.errors.append(f"{case_id}: {error}")
     report.delivered = notify.deliver_pending()
+    outbound = notify.deliver_outbox(now)
+    report.sent, report.retried, report.failed = outbound.sent, outbound.retried, outbound.failed
     return report
 
 

@@ -1,4 +1,9 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from wangge.integrations import views
 
 app_name = "integrations"
-urlpatterns: list = []
+urlpatterns = [
+    path("police-directive", views.police_directive, name="police_directive"),
+    path("video-alarm", views.video_alarm, name="video_alarm"),
+]

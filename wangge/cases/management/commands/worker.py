@@ -29,7 +29,8 @@ class Command(BaseCommand):
             signal.signal(signal.SIGINT, on_signal)
         while True:
             report = sweep(limit=limit)
-            if report.checked or report.delivered or once:
+            busy = report.checked or report.delivered or report.sent or report.retried
+            if busy or report.failed or once:
                 self.stdout.write(str(report))
             if once or stop.wait(interval):
                 break
