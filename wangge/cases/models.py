@@ -372,6 +372,22 @@ class Case(models.Model):
             models.Index(
                 fields=["town", "due_at"], name="case_open_due", condition=Q(due_at__isnull=False)
             ),
+            # The figures (wangge.dashboard.metrics): each flow by its own time, per scope.
+            models.Index(fields=["village", "reported_at"], name="case_village_reported"),
+            models.Index(fields=["grid", "reported_at"], name="case_grid_reported"),
+            models.Index(fields=["lead_department", "reported_at"], name="case_dept_reported"),
+            models.Index(fields=["town", "closed_at"], name="case_town_closed"),
+            models.Index(fields=["village", "closed_at"], name="case_village_closed"),
+            models.Index(fields=["town", "resolved_at"], name="case_town_resolved"),
+            models.Index(fields=["town", "resolve_due_at"], name="case_town_resolve_due"),
+            models.Index(fields=["town", "rated_at"], name="case_town_rated"),
+            models.Index(fields=["town", "updated_at"], name="case_town_updated"),
+            # Open cases now (a query must name the states in this order to use it).
+            models.Index(
+                fields=["town", "state"],
+                name="case_open_state",
+                condition=Q(state__in=sorted(OPEN_STATES)),
+            ),
         ]
 
     def __str__(self):
