@@ -1,4 +1,20 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from wangge.points import views
 
 app_name = "points"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("households/<int:pk>/", views.household, name="household"),
+    path("households/<int:pk>/record/", views.record, name="record"),
+    path("shop/", views.shop, name="shop"),
+    path("shop/redeem/", views.redeem, name="redeem"),
+    path("shop/goods/<int:pk>/restock/", views.restock, name="restock"),
+    path("approvals/", views.approvals, name="approvals"),
+    path("approvals/<int:pk>/decide/", views.decide, name="decide"),
+    path("ratings/", views.ratings, name="ratings"),
+    path("ratings/rate/", views.rate, name="rate"),
+    path("ratings/nominate/", views.nominate, name="nominate"),
+    path("ratings/nominations/<int:pk>/select/", views.select, name="select"),
+    path("leaderboard/", views.leaderboard, name="leaderboard"),
+]
