@@ -1,4 +1,9 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from wangge.api import views
 
 app_name = "tokens"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.token_list, name="list"),
+    path("<int:pk>/revoke/", views.revoke, name="revoke"),
+]

@@ -1,0 +1,314 @@
+"""HTTP intake under the production server: `POST /api/v1/cases` with a token.
+
+Builds the full demo town in a throwaway database (SQLite in /tmp, or the
+DATABASE_URL you give), starts `wangge serve` (gunicorn) on loopback, and drives
+it from a second process with keep-alive connections (threads + http.client):
+
+1. a trivial authenticated GET (`/api/v1/me`) as fast as it goes — the baseline;
+2. intake (`POST /api/v1/cases`: token, grid lookup, deadlines, event, notices,
+   idempotency record) as fast as it goes;
+3. intake at a fixed 200 cases/s (open loop), for the latency percentiles.
+
+Targets (issue 6): intake ≥ 60 % of the GET's throughput; ≥ 400 cases/s on
+SQLite, ≥ 800 on PostgreSQL; p99 ≤ 50 ms at 200 cases/s.
+
+Run: .venv/bin/python bench/api_intake.py [--seconds 10] [--connections 8]
+     DATABASE_URL=postgres://… .venv/bin/python bench/api_intake.py
+"""
+
+import argparse
+import http.client
+import json
+import os
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+
+# --- The driver (runs in its own process) --------------------------------------------
+
+
+def _percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))] if ordered else 0.0
+
+
+class _Connection:
+    def __init__(self, port: int, token: str):
+        self.port = port
+        self.headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+        self.conn = None
+
+    def request(self, method: str, path: str, body: bytes | None = None, extra=None) -> int:
+        for attempt in range(2):
+            if self.conn is None:
+                self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+            try:
+                self.conn.request(method, path, body, {**self.headers, **(extra or {})})
+                response = self.conn.getresponse()
+                response.read()
+                if response.getheader("Connection", "").lower() == "close":
+                    self.conn.close()
+                    self.conn = None
+                return response.status
+            except (TimeoutError, http.client.HTTPException, ConnectionError):
+                self.conn.close()
+                self.conn = None
+                if attempt:
+                    raise
+        raise AssertionError("unreachable")
+
+
+def _intake_body(rng: random.Random, points, categories) -> bytes:
+    lat, lon = rng.choice(points)
+    return json.dumps(
+        {
+            "category": rng.choice(categories),
+            "title": rng.choice(["路灯不亮", "村道积水", "垃圾未清运", "自来水管漏水", "邻里纠纷"]),
+            "description": "基准测试上报",
+            "channel": "patrol",
+            "latitude": lat + rng.uniform(-0.0005, 0.0005),
+            "longitude": lon + rng.uniform(-0.0005, 0.0005),
+        },
+        ensure_ascii=False,
+    ).encode()
+
+
+def _closed_loop(port, token, connections, seconds, make_request):
+    """As many requests as the server takes on `connections` connections."""
+    latencies: list[float] = []
+    errors = [0]
+    lock = threading.Lock()
+    deadline = time.perf_counter() + seconds
+
+    def worker(index):
+        rng = random.Random(index)
+        conn = _Connection(port, token)
+        mine, bad = [], 0
+        while time.perf_counter() < deadline:
+            method, path, body, extra, ok = make_request(rng)
+            began = time.perf_counter()
+            status = conn.request(method, path, body, extra)
+            mine.append(time.perf_counter() - began)
+            bad += status != ok
+        with lock:
+            latencies.extend(mine)
+            errors[0] += bad
+
+    began = time.perf_counter()
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(connections)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    elapsed = time.perf_counter() - began
+    return len(latencies) / elapsed, latencies, errors[0]
+
+
+def _open_loop(port, token, rate, seconds, connections, make_request):
+    """Requests sent on a fixed schedule; latency counts from the scheduled time."""
+    total = int(rate * seconds)
+    start = time.perf_counter() + 0.2
+    slots = iter(range(total))
+    latencies: list[float] = []
+    errors = [0]
+    lock = threading.Lock()
+
+    def worker(index):
+        rng = random.Random(1000 + index)
+        conn = _Connection(port, token)
+        while True:
+            with lock:
+                slot = next(slots, None)
+            if slot is None:
+                return
+            due = start + slot / rate
+            wait = due - time.perf_counter()
+            if wait > 0:
+                time.sleep(wait)
+            method, path, body, extra, ok = make_request(rng)
+            status = conn.request(method, path, body, extra)
+            took = time.perf_counter() - due
+            with lock:
+                latencies.append(took)
+                errors[0] += status != ok
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(connections)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return latencies, errors[0]
+
+
+def drive(config: dict) -> dict:
+    port, token = config["port"], config["token"]
+    points, categories = config["points"], config["categories"]
+    seconds, connections = config["seconds"], config["connections"]
+
+    def me(rng):
+        return "GET", "/api/v1/me", None, None, 200
+
+    def intake(rng):
+        extra = {"Idempotency-Key": uuid.uuid4().hex}
+        return "POST", "/api/v1/cases", _intake_body(rng, points, categories), extra, 201
+
+    # Warm up both paths (imports, the grid locator, connections).
+    _closed_loop(port, token, connections, 2, me)
+    _closed_loop(port, token, 2, 2, intake)
+    results = {}
+    rate, latencies, errors = _closed_loop(port, token, connections, seconds, me)
+    results["get"] = {"rate": rate, "p50": _percentile(latencies, 0.5), "errors": errors}
+    rate, latencies, errors = _closed_loop(port, token, connections, seconds, intake)
+    results["intake"] = {
+        "rate": rate,
+        "p50": _percentile(latencies, 0.5),
+        "p99": _percentile(latencies, 0.99),
+        "errors": errors,
+    }
+    latencies, errors = _open_loop(port, token, 200, seconds, connections * 2, intake)
+    results["intake_200"] = {
+        "count": len(latencies),
+        "p50": _percentile(latencies, 0.5),
+        "p99": _percentile(latencies, 0.99),
+        "mean": statistics.mean(latencies),
+        "errors": errors,
+    }
+    return results
+
+
+# --- The set-up (this process) ----------------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait_for(port: int, server: subprocess.Popen) -> None:
+    for _ in range(300):
+        if server.poll() is not None:
+            raise SystemExit("the server did not start")
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            conn.request("GET", "/healthz")
+            if conn.getresponse().status == 200:
+                return
+        except OSError:
+            pass
+        time.sleep(0.2)
+    raise SystemExit("the server did not answer /healthz")
+
+
+def main(seconds: float, connections: int, workers: int, threads: int) -> None:
+    sys.path.insert(0, str(HERE))
+    from common import setup_django
+
+    url = setup_django("api-intake")
+    from wangge.api.tokens import issue_token
+    from wangge.cases.models import Case, Category
+    from wangge.demo.build import build_demo
+    from wangge.grids.models import Grid
+    from wangge.staff.models import Role, User
+
+    began = time.perf_counter()
+    town = build_demo(seed=1)
+    print(f"demo town built in {time.perf_counter() - began:.0f} s")
+    dispatcher = User.objects.filter(
+        town=town, role_assignments__role=Role.DISPATCHER, is_active=True
+    ).first()
+    _token, raw = issue_token(dispatcher, "bench")
+    points = list(
+        Grid.objects.filter(town=town, kind="basic").values_list("centroid_lat", "centroid_lon")
+    )
+    categories = list(
+        Category.objects.filter(active=True, children__isnull=True)
+        .exclude(kind="service")
+        .values_list("code", flat=True)
+    )
+    before = Case.objects.count()
+    port = _free_port()
+    env = {**os.environ, "DATABASE_URL": url}
+    server = subprocess.Popen(
+        [
+            str(Path(sys.executable).parent / "wangge"),
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+            "--threads",
+            str(threads),
+            "--no-collectstatic",
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        _wait_for(port, server)
+        config = {
+            "port": port,
+            "token": raw,
+            "points": points,
+            "categories": categories,
+            "seconds": seconds,
+            "connections": connections,
+        }
+        driver = subprocess.run(
+            [sys.executable, __file__, "--drive"],
+            input=json.dumps(config),
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        results = json.loads(driver.stdout)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+    made = Case.objects.count() - before
+    get, intake, steady = results["get"], results["intake"], results["intake_200"]
+    engine = url.split(":")[0]
+    print(
+        f"database: {engine}; gunicorn {workers} workers × {threads} threads; "
+        f"driver: {connections} keep-alive connections, {seconds:.0f} s per run"
+    )
+    print(
+        f"GET /api/v1/me (token): {get['rate']:,.0f} req/s, p50 {get['p50'] * 1000:.1f} ms, "
+        f"errors {get['errors']}"
+    )
+    print(
+        f"POST /api/v1/cases: {intake['rate']:,.0f} cases/s "
+        f"({intake['rate'] / get['rate']:.0%} of the GET), p50 {intake['p50'] * 1000:.1f} ms, "
+        f"p99 {intake['p99'] * 1000:.1f} ms, errors {intake['errors']}"
+    )
+    print(
+        f"POST /api/v1/cases at 200/s: {steady['count']} cases, p50 {steady['p50'] * 1000:.1f} ms, "
+        f"p99 {steady['p99'] * 1000:.1f} ms, errors {steady['errors']}"
+    )
+    print(f"cases written: {made:,}")
+
+
+if __name__ == "__main__":
+    if "--drive" in sys.argv:
+        print(json.dumps(drive(json.loads(sys.stdin.read()))))
+        sys.exit(0)
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=10)
+    parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=4)
+    options = parser.parse_args()
+    main(options.seconds, options.connections, options.workers, options.threads)
