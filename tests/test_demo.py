@@ -471,3 +471,46 @@ def test_the_live_tail_has_open_cases_at_every_stage(demo, demo_cases):
     assert {"reported", "accepted", "dispatched", "claimed", "resolved", "suspended"} <= states
     assert Case.objects.filter(town=demo, extension_pending_minutes__isnull=False).exists()
     assert Case.objects.filter(town=demo, events__actor_label="system").exists()
+
+
+@pytest.fixture(scope="module")
+def demo_more(demo, demo_cases, django_db_blocker):
+    from wangge.demo.more import build_more
+
+    steps = []
+    with django_db_blocker.unblock():
+        rows = build_more(demo, seed=1, now=DEMO_NOW, on_step=lambda i, label: steps.append(i))
+    return rows, steps
+
+
+def test_every_app_adds_its_part_of_the_demo(demo, demo_more):
+    from wangge.community.models import ReserveCadre
+    from wangge.fieldwork.models import Inspection, PlaceWatch, ServiceStation, Visit
+    from wangge.grids.models import PlaceKind
+    from wangge.integrations.models import Camera, HookSource
+    from wangge.open311.models import Open311Request
+    from wangge.points.models import PointEntry, Redemption, StarRating
+
+    rows, steps = demo_more
+    assert steps == list(range(6))  # five apps, then done
+    assert rows and all(str(label) for label, _built, _brief in rows)
+    watched = PlaceWatch.objects.filter(place__town=demo)
+    assert watched.filter(place__kind=PlaceKind.SEALED_ADIT).count() == 192
+    assert Inspection.objects.exists() and Visit.objects.exists()
+    assert ServiceStation.objects.exists()
+    assert ReserveCadre.objects.count() == 52
+    assert PointEntry.objects.exists() and Redemption.objects.exists()
+    assert StarRating.objects.exists()
+    assert HookSource.objects.count() == 2 and Camera.objects.exists()
+    assert Open311Request.objects.exists()
+
+
+def test_the_demo_visits_cover_most_households_this_month(demo, demo_more):
+    from datetime import timedelta
+
+    from wangge.dashboard.metrics import Period, make_scope
+    from wangge.dashboard.metrics.fieldwork import visit_coverage
+
+    month = Period(DEMO_NOW - timedelta(days=30), DEMO_NOW)
+    coverage = visit_coverage(make_scope("town", demo.pk), month)
+    assert 0.6 < coverage["coverage"] < 1

@@ -34,8 +34,8 @@ PINNED = {
     ("households", "grid_worker"): 11,
     ("households", "police"): 12,
     ("households", "dispatcher"): 9,
-    ("notices", "grid_worker"): 6,
-    ("notices", "police"): 6,
+    ("notices", "grid_worker"): 7,  # + the role assignments the menu (core/nav.py) reads
+    ("notices", "police"): 7,
     ("detail", "grid_worker"): 12,
     ("detail", "police"): 14,
     ("detail", "dispatcher"): 11,

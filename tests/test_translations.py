@@ -246,3 +246,21 @@ def test_labels_and_formatted_messages_render_in_chinese(compiled):
         ) % {"count": 2} == ("发现 2 个问题，未导入任何数据：")
     with translation.override("en"):
         assert translation.gettext("grid worker") == "grid worker"
+
+
+def test_a_text_reads_the_same_in_every_catalogue():
+    """gettext keeps one translation per text for the whole process (the project
+    catalogue first, then the apps in INSTALLED_APPS order), so a text translated
+    differently in two catalogues shows one of them everywhere. Texts that mean
+    different things in different places need a context (pgettext)."""
+    seen: dict[tuple, dict[str, str]] = {}
+    for po, name in zip(CATALOGUES, IDS, strict=True):
+        for e in parse_po(po):
+            if e.msgid and e.msgid_plural is None:
+                seen.setdefault((e.msgctxt, e.msgid), {})[name] = e.msgstr.get(0, "")
+    differing = [
+        f"{msgid!r} ({context}): {where}" if context else f"{msgid!r}: {where}"
+        for (context, msgid), where in seen.items()
+        if len(set(where.values())) > 1
+    ]
+    assert not differing, "translated differently:\n" + "\n".join(differing)

@@ -86,6 +86,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "wangge.core.nav.navigation",
             ],
         },
     },
@@ -206,6 +207,7 @@ WANGGE_POLICY_CACHE_SECONDS = env_int("WANGGE_POLICY_CACHE_SECONDS", 60, minimum
 WANGGE_PUBLIC_TRACK_RATE = env_str("WANGGE_PUBLIC_TRACK_RATE", "30/m")
 WANGGE_PUBLIC_REPORT_RATE = env_str("WANGGE_PUBLIC_REPORT_RATE", "10/h")
 WANGGE_OPEN311_POST_RATE = env_str("WANGGE_OPEN311_POST_RATE", "60/m")
+WANGGE_API_PUBLIC_RATE = env_str("WANGGE_API_PUBLIC_RATE", "60/m")
 
 # Inbound alarms (hooks) and outbound notices (integrations app).
 WANGGE_HOOK_REPLAY_WINDOW_SECONDS = env_int("WANGGE_HOOK_REPLAY_WINDOW_SECONDS", 300, minimum=1)
@@ -216,6 +218,16 @@ WANGGE_OUTBOX_MAX_ATTEMPTS = env_int("WANGGE_OUTBOX_MAX_ATTEMPTS", 8, minimum=1)
 WANGGE_OUTBOX_BACKOFF_SECONDS = env_int("WANGGE_OUTBOX_BACKOFF_SECONDS", 30, minimum=1)
 WANGGE_OUTBOX_MAX_BACKOFF_SECONDS = env_int("WANGGE_OUTBOX_MAX_BACKOFF_SECONDS", 3600, minimum=1)
 WANGGE_OUTBOX_LEASE_SECONDS = env_int("WANGGE_OUTBOX_LEASE_SECONDS", 120, minimum=1)
+
+# Field work: how near a place an inspector must check in; the service
+# stations' "ten-minute circle" as a straight-line walk.
+WANGGE_CHECK_IN_RADIUS_M = env_int("WANGGE_CHECK_IN_RADIUS_M", 100, minimum=1)
+WANGGE_SERVICE_WALK_M = env_int("WANGGE_SERVICE_WALK_M", 800, minimum=1)
+
+# Weights of the composite score and the league scores (12345 style), as JSON.
+WANGGE_SCORE_WEIGHTS = env_json(
+    "WANGGE_SCORE_WEIGHTS", {"response": 0.1, "resolution": 0.5, "satisfaction": 0.4}
+)
 # Behind a reverse proxy, the request header that holds the client's address
 # (as Django names it, e.g. HTTP_X_REAL_IP); the proxy must set it.
 RATELIMIT_IP_META_KEY = env_str("WANGGE_CLIENT_IP_HEADER", "REMOTE_ADDR")

@@ -2,15 +2,24 @@
 
 import signal
 import threading
+import time
 
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 
 from wangge.cases.worker import sweep
+from wangge.dashboard.rollups import refresh_rollups
+
+# The dashboard's daily roll-ups are refreshed this often (they stay exact in
+# between: days changed since the last refresh are counted from the cases).
+ROLLUP_SECONDS = 300
 
 
 class Command(BaseCommand):
-    help = "Escalate overdue cases, warn at yellow, resume suspended cases, deliver notices."
+    help = (
+        "Escalate overdue cases, warn at yellow, resume suspended cases, deliver notices, "
+        "refresh the dashboard's daily roll-ups."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--once", action="store_true", help="One sweep, then exit.")
@@ -27,11 +36,17 @@ class Command(BaseCommand):
         if threading.current_thread() is threading.main_thread():
             signal.signal(signal.SIGTERM, on_signal)
             signal.signal(signal.SIGINT, on_signal)
+        rolled_at = None
         while True:
             report = sweep(limit=limit)
             busy = report.checked or report.delivered or report.sent or report.retried
             if busy or report.failed or once:
                 self.stdout.write(str(report))
+            if once or rolled_at is None or time.monotonic() - rolled_at > ROLLUP_SECONDS:
+                days = refresh_rollups()
+                rolled_at = time.monotonic()
+                if days:
+                    self.stdout.write(f"roll-ups: {days} days recomputed")
             if once or stop.wait(interval):
                 break
             # A long-running loop must not hold a dead or stale connection.

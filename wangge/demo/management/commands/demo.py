@@ -16,6 +16,7 @@ from wangge.cases.models import Case
 from wangge.demo.build import STEPS, build_demo, demo_counts, demo_town, reset_database
 from wangge.demo.cases import build_cases, year_figures
 from wangge.demo.logins import DEMO_PASSWORD, demo_logins
+from wangge.demo.more import BUILDERS, build_more
 
 
 class Command(BaseCommand):
@@ -48,10 +49,14 @@ class Command(BaseCommand):
             )
         else:
             town = self._build(console, seed)
+        more = None
         if not Case.objects.filter(town=town).exists():
             self._build_cases(console, town, seed)
+            more = self._build_more(console, town, seed)
         console.print(self._counts_table(town))
         console.print(self._cases_table(town))
+        if more:
+            console.print(self._rows_table(_("Field work, points and community"), more))
         console.print(self._logins_table())
         if no_serve:
             return
@@ -86,6 +91,36 @@ class Command(BaseCommand):
         console.print(
             _("Built a year of cases in %(seconds).1f s.") % {"seconds": time.monotonic() - started}
         )
+
+    def _build_more(self, console, town, seed):
+        started = time.monotonic()
+        with Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            TextColumn("{task.completed}/{task.total}"),
+            TimeElapsedColumn(),
+            console=console,
+        ) as progress:
+            task = progress.add_task("", total=len(BUILDERS))
+
+            def on_step(index, label):
+                progress.update(task, completed=index, description=label)
+
+            rows = build_more(town, seed=seed, now=timezone.now(), on_step=on_step)
+        console.print(
+            _("Built field work, points and community in %(seconds).1f s.")
+            % {"seconds": time.monotonic() - started}
+        )
+        return rows
+
+    def _rows_table(self, title, rows):
+        table = Table(title=title)
+        table.add_column(_("what"))
+        table.add_column(_("built"), justify="right")
+        table.add_column(_("brief"), justify="right")
+        for label, built, brief in rows:
+            table.add_row(str(label), str(built), "" if brief is None else str(brief))
+        return table
 
     def _cases_table(self, town):
         table = Table(title=_("The last twelve months of cases"))
