@@ -29,6 +29,30 @@ def work_counts(user, now) -> dict:
     )
 
 
+def field_counts(user, roles: set[str], grids) -> dict:
+    """The day's field work: doors to knock on, places due an inspection, large
+    awards waiting for this person's approval. Only for the roles doing it."""
+    from wangge.fieldwork import services as fieldwork
+    from wangge.points.models import AwardProposal, ProposalStatus
+
+    counts = {}
+    if roles & {Role.GRID_WORKER, Role.GRID_HELPER}:
+        own = [a.grid for a in assignments(user) if a.grid_id]
+        counts["visits_due"] = sum(fieldwork.todays_visits(user, grid=g)["due"] for g in own)
+    if roles & {Role.GRID_WORKER, Role.GRID_LEADER, Role.DEPARTMENT}:
+        rows, _total = fieldwork.places_due(user)
+        if rows:
+            counts["places_due"] = sum(1 for row in rows if row.overdue)
+    if Role.GRID_LEADER in roles:
+        counts["awards_waiting"] = (
+            AwardProposal.objects.visible_to(user)
+            .filter(status=ProposalStatus.PENDING)
+            .exclude(proposed_by=user)
+            .count()
+        )
+    return counts
+
+
 def home_context(user) -> dict:
     mine = list(assignments(user))
     roles = {a.role for a in mine}
@@ -43,6 +67,7 @@ def home_context(user) -> dict:
         "roles": roles,
         "Role": Role,
         "work": work_counts(user, timezone.now()),
+        "field": field_counts(user, roles, grids),
         "counts": {
             "villages": Village.objects.visible_to(user).count(),
             "grids": grids.count(),
