@@ -491,8 +491,11 @@ def test_every_app_adds_its_part_of_the_demo(demo, demo_more):
     from wangge.open311.models import Open311Request
     from wangge.points.models import PointEntry, Redemption, StarRating
 
+    from wangge.demo.more import built
+
     rows, steps = demo_more
     assert steps == list(range(6))  # five apps, then done
+    assert built(demo)
     assert rows and all(str(label) for label, _built, _brief in rows)
     watched = PlaceWatch.objects.filter(place__town=demo)
     assert watched.filter(place__kind=PlaceKind.SEALED_ADIT).count() == 192

@@ -40,7 +40,7 @@ def field_counts(user, roles: set[str], grids) -> dict:
         own = [a.grid for a in assignments(user) if a.grid_id]
         counts["visits_due"] = sum(fieldwork.todays_visits(user, grid=g)["due"] for g in own)
     if roles & {Role.GRID_WORKER, Role.GRID_LEADER, Role.DEPARTMENT}:
-        rows, _total = fieldwork.places_due(user)
+        rows, _total = fieldwork.places_due(user, limit=None)
         if rows:
             counts["places_due"] = sum(1 for row in rows if row.overdue)
     if Role.GRID_LEADER in roles:

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from datetime import datetime
 from importlib import import_module
 
+from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 # In order: field work uses the cases' catalogue and staff; Open311 reports
@@ -30,9 +31,19 @@ def _nothing(index: int, label: str) -> None:
     return None
 
 
+def built(town) -> bool:
+    """Whether the town has these parts already (they are written all or nothing)."""
+    from wangge.points.models import PointScheme
+
+    return PointScheme.objects.filter(town=town).exists()
+
+
+@transaction.atomic
 def build_more(
     town, *, seed: int, now: datetime, on_step: Callable[[int, str], None] = _nothing
 ) -> list[tuple[str, object, object]]:
+    """All the apps' parts in one transaction: a failure leaves none of them, and
+    the next `wangge demo` tries again."""
     rows: list[tuple[str, object, object]] = []
     for index, (module, label) in enumerate(BUILDERS):
         on_step(index, str(label))

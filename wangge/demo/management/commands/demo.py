@@ -16,7 +16,7 @@ from wangge.cases.models import Case
 from wangge.demo.build import STEPS, build_demo, demo_counts, demo_town, reset_database
 from wangge.demo.cases import build_cases, year_figures
 from wangge.demo.logins import DEMO_PASSWORD, demo_logins
-from wangge.demo.more import BUILDERS, build_more
+from wangge.demo.more import BUILDERS, build_more, built
 
 
 class Command(BaseCommand):
@@ -52,6 +52,7 @@ class Command(BaseCommand):
         more = None
         if not Case.objects.filter(town=town).exists():
             self._build_cases(console, town, seed)
+        if not built(town):
             more = self._build_more(console, town, seed)
         console.print(self._counts_table(town))
         console.print(self._cases_table(town))
@@ -118,8 +119,8 @@ class Command(BaseCommand):
         table.add_column(_("what"))
         table.add_column(_("built"), justify="right")
         table.add_column(_("brief"), justify="right")
-        for label, built, brief in rows:
-            table.add_row(str(label), str(built), "" if brief is None else str(brief))
+        for label, count, brief in rows:
+            table.add_row(str(label), str(count), "" if brief is None else str(brief))
         return table
 
     def _cases_table(self, town):
@@ -127,8 +128,8 @@ class Command(BaseCommand):
         table.add_column(_("what"))
         table.add_column(_("built"), justify="right")
         table.add_column(_("brief"), justify="right")
-        for label, built, brief in year_figures(town, timezone.now()):
-            table.add_row(str(label), str(built), str(brief))
+        for label, count, brief in year_figures(town, timezone.now()):
+            table.add_row(str(label), str(count), str(brief))
         return table
 
     def _build(self, console, seed):
