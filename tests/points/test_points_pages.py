@@ -106,7 +106,8 @@ def test_record_form_without_photo_shows_the_reason(client, village_rules):
     )
     assert response.status_code == 200
     assert not PointEntry.objects.exists()
-    assert "photo" in response.content.decode() or "照片" in response.content.decode()
+    # The refusal itself, not the form's "evidence photo" label.
+    assert "超过10分的须上传佐证照片。" in response.content.decode()
 
 
 def test_approvals_page_shows_only_the_village_in_scope(client, village_rules, photo):

@@ -4,6 +4,7 @@ report progress."""
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from django.db import transaction
@@ -31,6 +32,32 @@ from wangge.residents.models import Resident
 
 # Progress beyond this multiple of a target is taken for a typing error.
 MAX_OVERFULFILMENT = 2
+
+# The largest primary key both SQLite and PostgreSQL (integer) take.
+MAX_ID = 2**31 - 1
+_WHOLE = re.compile(r"-?[0-9]+")
+
+
+def whole_number(value, *, low: int | None = None, high: int | None = None) -> int | None:
+    """value (an int, or text of ASCII digits with an optional minus sign) as an int
+    within [low, high], else None. "²", "--5", "1.5" and "" are not whole numbers."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, str):
+        text = value.strip()
+        if not _WHOLE.fullmatch(text) or len(text) > 30:
+            return None
+        value = int(text)
+    if not isinstance(value, int):
+        return None
+    if (low is not None and value < low) or (high is not None and value > high):
+        return None
+    return value
+
+
+def object_id(value) -> int | None:
+    """A primary key given as text, or None when it cannot be one."""
+    return whole_number(value, low=1, high=MAX_ID)
 
 
 def _require(actor, perm: str) -> None:
@@ -142,10 +169,8 @@ def assess(
     today = _today(now)
     values = {}
     for criterion in Criterion:
-        value = scores.get(criterion.value)
-        if isinstance(value, str) and value.strip().isdigit():
-            value = int(value.strip())
-        if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= CRITERION_MAX:
+        value = whole_number(scores.get(criterion.value), low=0, high=CRITERION_MAX)
+        if value is None:
             raise InvalidInput(
                 _("%(criterion)s must be a whole number from 0 to %(max)s.")
                 % {"criterion": criterion.label, "max": CRITERION_MAX},
@@ -240,10 +265,9 @@ def report_progress(
     target = _visible(actor, RectificationTarget, target.pk, _("No such target."))
     now = now or timezone.now()
     if isinstance(cumulative, str):
-        text = cumulative.strip().replace(",", "")
-        if text.lstrip("-").isdigit():
-            cumulative = int(text)
-    if not isinstance(cumulative, int) or isinstance(cumulative, bool):
+        cumulative = cumulative.replace(",", "")
+    cumulative = whole_number(cumulative)
+    if cumulative is None:
         raise InvalidInput(_("Give the amount done as a whole number."), field="cumulative")
     if cumulative < 0:
         raise InvalidInput(_("The amount done cannot be negative."), field="cumulative")

@@ -41,10 +41,11 @@ def _refused(request, error: CommunityError):
 
 
 def _date(value):
+    """A date given as YYYY-MM-DD: None when blank, False when not a valid date."""
     try:
-        return date.fromisoformat(value) if value else None
+        return date.fromisoformat(value.strip()) if value and value.strip() else None
     except ValueError:
-        return None
+        return False
 
 
 @login_required
@@ -60,9 +61,10 @@ def cadres(request):
         )
         .order_by("village__code", "name")
     )
-    village = request.GET.get("village", "")
-    if village.isdigit():
-        rows = rows.filter(village_id=int(village))
+    # A village id that cannot be one is ignored like an absent filter.
+    village = services.object_id(request.GET.get("village", ""))
+    if village is not None:
+        rows = rows.filter(village_id=village)
     columns = {stage: [] for stage in [*PIPELINE, Stage.LEFT]}
     for cadre in rows:
         columns[cadre.stage].append(cadre)
@@ -73,7 +75,7 @@ def cadres(request):
             "columns": [(Stage(stage).label, items) for stage, items in columns.items()],
             "total": sum(len(items) for items in columns.values()),
             "villages": Village.objects.visible_to(request.user).order_by("code"),
-            "village": int(village) if village.isdigit() else None,
+            "village": village,
         },
     )
 
@@ -103,13 +105,17 @@ def cadre(request, pk):
 @require_POST
 def assess(request, pk):
     person = get_object_or_404(ReserveCadre.objects.visible_to(request.user), pk=pk)
+    assessed_on = _date(request.POST.get("assessed_on"))
+    if assessed_on is False:
+        messages.error(request, _("The date is not valid."))
+        return redirect("community:cadre", pk=person.pk)
     try:
         services.assess(
             request.user,
             person,
             scores={c.value: request.POST.get(c.value, "") for c in Criterion},
             comment=request.POST.get("comment", ""),
-            assessed_on=_date(request.POST.get("assessed_on")),
+            assessed_on=assessed_on,
         )
     except CommunityError as error:
         _refused(request, error)
@@ -166,7 +172,7 @@ def project(request, pk):
 def report(request, pk):
     target = get_object_or_404(RectificationTarget.objects.visible_to(request.user), pk=pk)
     on = _date(request.POST.get("on"))
-    if on is None:
+    if not on:
         messages.error(request, _("The date is not valid."))
     else:
         try:

@@ -2,15 +2,16 @@
 counter, approvals, star ratings and 最美家庭, the leaderboard. Thin: parse,
 authorise, call one service, respond."""
 
+import re
 from datetime import date
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Count, Q, Value
+from django.db.models import Count, Q, Sum, Value
 from django.db.models.functions import Coalesce
-from django.http import Http404
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -22,6 +23,7 @@ from wangge.points import services
 from wangge.points.errors import NotFound, PointsError
 from wangge.points.models import (
     AwardProposal,
+    EntryKind,
     FamilyNomination,
     Good,
     PointEntry,
@@ -43,11 +45,28 @@ def _refused(request, error: PointsError):
     messages.error(request, error.message)
 
 
+# The largest integer both SQLite and PostgreSQL (integer columns) take.
+MAX_INT = 2**31 - 1
+_WHOLE = re.compile(r"-?[0-9]+")
+
+
 def _int(value, default=None):
-    try:
-        return int(str(value).strip())
-    except (TypeError, ValueError):
+    """value as a whole number within ±MAX_INT, else default.
+
+    ASCII digits only (not "²" or "--5"): a value a column cannot hold is treated
+    like an absent one, so a bad filter is ignored and a bad form field refused
+    with the form's own message."""
+    text = str(value).strip() if value is not None else ""
+    if not _WHOLE.fullmatch(text) or len(text) > 11:
         return default
+    number = int(text)
+    return number if -MAX_INT <= number <= MAX_INT else default
+
+
+def _id(value):
+    """A primary key given as text, or None when it cannot be one."""
+    number = _int(value)
+    return number if number is not None and number > 0 else None
 
 
 def _date(value):
@@ -70,7 +89,7 @@ def index(request):
         .annotate(balance=Coalesce("point_account__balance", Value(0)))
         .order_by("-balance", "number")
     )
-    village = _int(request.GET.get("village"))
+    village = _id(request.GET.get("village"))
     if village:
         households = households.filter(village_id=village)
     query = request.GET.get("q", "").strip()
@@ -152,11 +171,48 @@ def record(request, pk):
     return redirect("points:household", pk=h.pk)
 
 
+_PHOTO_TYPES = {"jpg": "image/jpeg", "jpeg": "image/jpeg", "png": "image/png", "webp": "image/webp"}
+
+
+def _evidence_response(item):
+    """The row's evidence photo, or 404 when it has none (or the file is gone)."""
+    if not item.evidence:
+        raise Http404
+    try:
+        handle = item.evidence.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    extension = item.evidence_name.rsplit(".", 1)[-1].lower()
+    response = FileResponse(
+        handle, content_type=_PHOTO_TYPES.get(extension, "application/octet-stream")
+    )
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+@login_required
+def entry_evidence(request, pk):
+    """A ledger line's photo, only when the line is in the user's area (else 404).
+
+    Photos are never served from /media/: that would show every village's."""
+    _need(request, "points.view_pointentry")
+    entry = get_object_or_404(PointEntry.objects.visible_to(request.user), pk=pk)
+    return _evidence_response(entry)
+
+
+@login_required
+def proposal_evidence(request, pk):
+    """A proposed award's photo, only when the proposal is in the user's area (else 404)."""
+    _need(request, "points.view_awardproposal")
+    proposal = get_object_or_404(AwardProposal.objects.visible_to(request.user), pk=pk)
+    return _evidence_response(proposal)
+
+
 @login_required
 def shop(request):
     _need(request, "points.view_good")
     villages = _villages(request.user)
-    village = _int(request.GET.get("village")) or (
+    village = _id(request.GET.get("village")) or (
         Household.objects.visible_to(request.user).values_list("village_id", flat=True).first()
     )
     goods = Good.objects.visible_to(request.user).filter(village_id=village)
@@ -275,7 +331,7 @@ def ratings(request):
     this_year = timezone.localdate().year
     year = _int(request.GET.get("year"), this_year)
     villages = _villages(request.user)
-    village = _int(request.GET.get("village"))
+    village = _id(request.GET.get("village"))
     stars = StarRating.objects.visible_to(request.user).filter(year=year)
     nominations = FamilyNomination.objects.visible_to(request.user).filter(year=year)
     if village:
@@ -351,6 +407,33 @@ def select(request, pk):
     return redirect(reverse("points:ratings") + f"?year={nomination.year}")
 
 
+def _top_households(user, period, limit=10):
+    """The households in the user's area with the most points awarded in the period.
+
+    Ranked inside the area (visible_to first, then order and slice), so a grid
+    worker sees the top of their own grid, not what is left of the town's top.
+    Same figure as points_leaderboard's households: awards (not deductions)."""
+    first = timezone.localtime(period.start).date()
+    after = timezone.localtime(period.end).date()
+    rows = (
+        PointEntry.objects.visible_to(user)
+        .filter(kind=EntryKind.AWARD, occurred_on__gte=first, occurred_on__lt=after)
+        .values("household_id", "household__number", "village__name")
+        .annotate(awarded=Sum("points"))
+        .filter(awarded__gt=0)
+        .order_by("-awarded", "household__number")[:limit]
+    )
+    return [
+        {
+            "household_id": row["household_id"],
+            "number": row["household__number"],
+            "village": row["village__name"],
+            "awarded": row["awarded"],
+        }
+        for row in rows
+    ]
+
+
 @login_required
 def leaderboard(request):
     _need(request, "points.view_pointentry")
@@ -367,13 +450,8 @@ def leaderboard(request):
     town = request.user.town
     board = {"villages": [], "households": []}
     if town is not None:
-        board = points_leaderboard(Scope("town", town.pk, town.name, town.pk), period, limit=200)
-        visible = set(
-            Household.objects.visible_to(request.user)
-            .filter(pk__in=[row["household_id"] for row in board["households"]])
-            .values_list("pk", flat=True)
-        )
-        board["households"] = [r for r in board["households"] if r["household_id"] in visible][:10]
+        board = points_leaderboard(Scope("town", town.pk, town.name, town.pk), period, limit=0)
+        board["households"] = _top_households(request.user, period)
     return render(
         request,
         "points/leaderboard.html",
