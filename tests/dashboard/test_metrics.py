@@ -168,6 +168,10 @@ def test_year_over_year(town, november, make_case, nov):
     make_case("ZA02", now=datetime(2025, 11, 2, 9, tzinfo=SHANGHAI), title="丢失耕牛")
     yoy = m.year_over_year(town_scope(town), nov)
     assert yoy == {"petition": {"this": 1, "last": 1}, "public_order": {"this": 0, "last": 1}}
+    # The screen counts this year's part with its category breakdown: the same figures.
+    data = m.screen(town_scope(town), nov, now=november.now)
+    assert data["year_over_year"] == yoy
+    assert data["breakdowns"]["category"] == m.breakdown(town_scope(town), nov, "category")
 
 
 def test_grid_load_lights(town, november):
@@ -219,7 +223,53 @@ def test_league_scores_and_grades(town, november, nov):
     departments = m.league(town_scope(town), nov, "department", now=november.now)
     assert departments[0]["id"] == town.pcs.pk and departments[0]["grade"] == "A"
     with pytest.raises(ValueError):
-        m.league(town_scope(town), nov, "village")
+        m.league(town_scope(town), nov, "household")
+
+
+FIGURE_KEYS_OF_A_ROW = (
+    "reported",
+    "closed",
+    "open_now",
+    "overdue_now",
+    "response_rate",
+    "on_time_rate",
+    "closure_rate",
+    "rework_rate",
+    "extension_rate",
+    "return_rate",
+    "satisfaction_rate",
+)
+
+
+def test_village_league_rows_equal_each_villages_figures(town, november, nov):
+    rows = m.league(town_scope(town), nov, "village", now=november.now)
+    assert sorted(r["id"] for r in rows) == sorted([town.va.pk, town.vb.pk])
+    for row in rows:
+        f = m.figures(m.make_scope("village", row["id"]), nov, now=november.now)
+        for key in FIGURE_KEYS_OF_A_ROW:
+            assert row[key] == f[key], (row["name"], key)
+        assert row["score"] == f["composite_score"]
+        assert row["grade"] == m.grade(f["composite_score"])
+    by_id = {r["id"]: r for r in rows}
+    assert by_id[town.va.pk]["reported"] == 5  # e1 e2 m1 e5 e6
+    assert sum(r["reported"] for r in rows) == 8
+    # Best first.
+    scores = [r["score"] for r in rows if r["score"] is not None]
+    assert scores == sorted(scores, reverse=True)
+    # A village scope: that village only; a grid's: the grid's village, its cases only.
+    only = m.league(m.make_scope("village", town.vb.pk), nov, "village", now=november.now)
+    assert [r["id"] for r in only] == [town.vb.pk]
+    grid = m.league(m.make_scope("grid", town.b1.pk), nov, "village", now=november.now)
+    assert [(r["id"], r["reported"]) for r in grid] == [(town.vb.pk, 3)]  # e3 e4 m2
+    # A department's: the cases it leads, by village.
+    led = m.league(m.make_scope("department", town.pcs.pk), nov, "village", now=november.now)
+    assert sum(r["reported"] for r in led) == 1  # m2
+
+
+def test_village_league_is_one_set_of_queries(town, november, nov, django_assert_max_num_queries):
+    # Grouped, not one figures() per village: the count does not grow with villages.
+    with django_assert_max_num_queries(8):
+        m.league(town_scope(town), nov, "village", now=november.now)
 
 
 def test_score_weights_are_a_setting(town, november, nov, settings):
@@ -264,6 +314,7 @@ def test_screen_is_one_json_document(town, november, nov):
     # The screen groups its breakdowns in one query; they match breakdown()'s.
     for by in ("category", "channel", "hour", "village"):
         assert data["breakdowns"][by] == m.breakdown(town_scope(town), nov, by)
+    assert data["year_over_year"] == m.year_over_year(town_scope(town), nov)
     village = m.screen(m.make_scope("village", town.va.pk), nov, now=november.now)
     assert [c["id"] for c in village["children"]] == [town.a1.pk, town.a2.pk]
     assert village["figures"]["reported"] == 5

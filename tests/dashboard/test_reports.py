@@ -69,6 +69,10 @@ def test_sheets_by_village_and_category_add_up_to_the_totals(town, november):
     reported = reports.ROW_FIGURES.index("reported") + 1
     closed = reports.ROW_FIGURES.index("closed") + 1
     assert sum(r[reported] for r in villages) == figures["reported"]
+    # Each village's row is that village's figures (from one grouped league).
+    for village, row in zip((town.va, town.vb), villages, strict=True):
+        own = metrics.figures(metrics.make_scope("village", village.pk), period, now=november.now)
+        assert row[1:] == [own[k] for k in reports.ROW_FIGURES], village.name
     assert sum(r[closed] for r in villages) == figures["closed"]
     categories = rows(book.worksheets[3])[1:]
     assert sum(r[1] for r in categories) == figures["reported"]

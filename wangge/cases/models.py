@@ -381,6 +381,15 @@ class Case(models.Model):
             models.Index(fields=["town", "resolved_at"], name="case_town_resolved"),
             models.Index(fields=["town", "resolve_due_at"], name="case_town_resolve_due"),
             models.Index(fields=["town", "rated_at"], name="case_town_rated"),
+            # The same flows for a village's and a grid's screen (without them
+            # each flow read the place's whole history, not the period's rows).
+            models.Index(fields=["village", "resolved_at"], name="case_village_resolved"),
+            models.Index(fields=["village", "resolve_due_at"], name="case_village_resolve_due"),
+            models.Index(fields=["village", "rated_at"], name="case_village_rated"),
+            models.Index(fields=["grid", "closed_at"], name="case_grid_closed"),
+            models.Index(fields=["grid", "resolved_at"], name="case_grid_resolved"),
+            models.Index(fields=["grid", "resolve_due_at"], name="case_grid_resolve_due"),
+            models.Index(fields=["grid", "rated_at"], name="case_grid_rated"),
             models.Index(fields=["town", "updated_at"], name="case_town_updated"),
             # Open cases now (a query must name the states in this order to use it).
             models.Index(

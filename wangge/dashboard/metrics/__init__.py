@@ -51,7 +51,7 @@ DEFAULT_SCORE_WEIGHTS = {"response": 0.1, "resolution": 0.5, "satisfaction": 0.4
 GRADES = [(90, "A"), (75, "B"), (60, "C"), (40, "D")]
 SCOPE_KINDS = ("town", "village", "grid", "department", "worker")
 BREAKDOWNS = ("category", "channel", "hour", "grid", "village", "priority")
-LEAGUES = ("department", "worker", "grid")
+LEAGUES = ("department", "worker", "grid", "village")
 YOY_GROUPS = ("petition", "public_order")
 EXCLUDED = (State.REJECTED, State.MERGED, State.CANCELLED)
 # In the order of the partial index `case_open_state` (SQLite matches the list as written).
@@ -559,10 +559,14 @@ def _counts(cases, period: Period, now: datetime, group: str | None = None) -> d
             return {None: queryset.aggregate(**aggregates)}
         fields = (group,) if isinstance(group, str) else tuple(group)
         keys = {f"_k{i}": _plain(f) for i, f in enumerate(fields)}
-        rows = queryset.annotate(**keys).values(*keys).annotate(**aggregates)
+        # Plain integers: fetched with the cursor, without the ORM's per-row
+        # conversion (thousands of (grid, department) rows for a town).
+        names, rows = _fetch(queryset.annotate(**keys).values(*keys).annotate(**aggregates))
+        width = len(keys)
+        names = names[width:]
         if isinstance(group, str):
-            return {row.pop("_k0"): row for row in rows}
-        return {tuple(row.pop(k) for k in keys): row for row in rows}
+            return {row[0]: dict(zip(names, row[1:], strict=True)) for row in rows}
+        return {row[:width]: dict(zip(names, row[width:], strict=True)) for row in rows}
 
     parts = [
         grouped(
@@ -633,6 +637,14 @@ def _counts(cases, period: Period, now: datetime, group: str | None = None) -> d
     if group is None and None not in result:
         result[None] = dict.fromkeys(COUNT_KEYS, 0)
     return result
+
+
+def _fetch(queryset) -> tuple[list[str], list[tuple]]:
+    """A values() queryset's column names and rows, straight from the cursor."""
+    sql, params = queryset.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [d[0] for d in cursor.description], cursor.fetchall()
 
 
 def _sum_counts(rows) -> dict:
@@ -845,11 +857,38 @@ def _screen_breakdowns(scope: Scope, period: Period, place: str) -> dict:
     return {by: _labelled(by, ordered(counts)) for by, counts in totals.items()}
 
 
-def year_over_year(scope: Scope, period: Period) -> dict:
+def _screen_categories(scope: Scope, period: Period) -> tuple[list[dict], dict]:
+    """The category breakdown and the year-over-year figures as `breakdown` and
+    `year_over_year` give them, the period's part from one grouped query
+    (by top-level category and figure group)."""
+    rows = (
+        scope.cases()
+        .order_by()
+        .filter(_in("reported_at", period))
+        .annotate(k=Coalesce("category__parent_id", "category_id"), g=F("category__figure_group"))
+        .values_list("k", "g")
+        .annotate(n=Count("id"))
+    )
+    by_category: dict = {}
+    this = dict.fromkeys(YOY_GROUPS, 0)
+    for key, group, n in rows:
+        by_category[key] = by_category.get(key, 0) + n
+        if group in this:
+            this[group] += n
+    ordered = sorted(by_category.items(), key=lambda kv: (-kv[1], kv[0] is None, kv[0] or 0))
+    result = year_over_year(scope, period, parts=("last",))
+    for group in YOY_GROUPS:
+        result[group]["this"] = this[group]
+    return _labelled("category", ordered), result
+
+
+def year_over_year(scope: Scope, period: Period, *, parts=("this", "last")) -> dict:
     """{"petition": {"this": n, "last": n}, "public_order": {...}}: cases reported in
     the period whose category counts in that figure group, and a year earlier."""
     result = {group: {"this": 0, "last": 0} for group in YOY_GROUPS}
     for key, p in (("this", period), ("last", period.previous_year())):
+        if key not in parts:
+            continue
         found = (
             scope.cases()
             .order_by()
@@ -946,12 +985,17 @@ def _sort_league(rows: list[dict]) -> list[dict]:
 
 
 def league(scope: Scope, period: Period, of: str, *, now=None) -> list[dict]:
-    """of in department/worker/grid: rows with score (0..100) and grade, best first."""
+    """of in department/worker/grid/village: rows with score (0..100) and grade, best first.
+
+    Village rows also carry `code`, `open_now` and `overdue_now` (as `figures`
+    gives them for that village); each league is one set of grouped queries."""
     if of not in LEAGUES:
         raise ValueError(_("Unknown league “%(of)s”.") % {"of": of})
     now = now or timezone.now()
     if of == "department":
         return _department_league(scope, period, now)
+    if of == "village":
+        return _village_league(scope, period, now)
     return _grid_league(scope, period, now, of, _counts(scope.cases(), period, now, "grid_id"))
 
 
@@ -975,6 +1019,47 @@ def _department_league(
         counts = _counts(scope.cases(), period, now, "lead_department_id")
     empty = dict.fromkeys(COUNT_KEYS, 0)
     return _sort_league([_league_row(d.pk, d.name, counts.get(d.pk, empty)) for d in departments])
+
+
+def _village_league(scope: Scope, period: Period, now: datetime) -> list[dict]:
+    """Per village of the scope (a town's or a department's: the town's villages;
+    a grid's or a worker's: the villages of those grids): the counts of the
+    scope's cases in that village, grouped in one pass per flow."""
+    from wangge.grids.models import Village
+
+    villages = Village.objects.order_by("code")
+    if scope.kind == "village":
+        villages = villages.filter(pk=scope.id)
+    elif scope.kind in ("grid", "worker"):
+        villages = villages.filter(pk__in=scope.grids().values("village_id"))
+    else:
+        villages = villages.filter(town_id=scope.town_id)
+    villages = list(villages.values("pk", "code", "name"))
+    counts = _counts(scope.cases(), period, now, "village_id")
+    current = {
+        row["_k"]: row
+        for row in scope.cases()
+        .order_by()
+        .filter(_open())
+        .annotate(_k=_plain("village_id"))
+        .values("_k")
+        .annotate(open_now=Count("id"), overdue_now=Count("id", filter=Q(due_at__lt=now)))
+    }
+    empty = dict.fromkeys(COUNT_KEYS, 0)
+    rows = []
+    for v in villages:
+        now_row = current.get(v["pk"], {})
+        rows.append(
+            _league_row(
+                v["pk"],
+                v["name"],
+                counts.get(v["pk"], empty),
+                code=v["code"],
+                open_now=now_row.get("open_now", 0),
+                overdue_now=now_row.get("overdue_now", 0),
+            )
+        )
+    return _sort_league(rows)
 
 
 def _grid_league(scope: Scope, period: Period, now: datetime, of: str, counts: dict) -> list[dict]:
@@ -1064,6 +1149,7 @@ def screen(scope: Scope, period: Period, *, now=None) -> dict:
     }
     if scope.kind in ("town", "department"):
         leagues["department"] = _department_league(scope, period, now, _fold(pairs, 1))
+    categories, yoy = _screen_categories(scope, period)
     return {
         "scope": scope.as_dict(),
         "period": period.as_dict(),
@@ -1072,10 +1158,10 @@ def screen(scope: Scope, period: Period, *, now=None) -> dict:
         "today": figures(scope, today, now=now),
         "daily_volume": daily_volume(scope, last_90),
         "breakdowns": {
-            "category": breakdown(scope, period, "category"),
+            "category": categories,
             **_screen_breakdowns(scope, period, by_place),
         },
-        "year_over_year": year_over_year(scope, period),
+        "year_over_year": yoy,
         "grid_load": grid_load(scope, now=now),
         "league": leagues,
         "feed": feed(scope, now=now),
