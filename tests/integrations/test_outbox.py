@@ -96,14 +96,18 @@ def test_sms_goes_only_to_people_with_a_work_phone(make_case, town, settings, ca
     town.police.save()
     settings.WANGGE_NOTICE_CHANNELS = [
         "wangge.integrations.channels.InApp",
-        {"BACKEND": "wangge.integrations.channels.Sms", "SIGNATURE": "【德亭镇】"},
+        {
+            "BACKEND": "wangge.integrations.channels.Sms",
+            "GATEWAY": "wangge.integrations.channels.ConsoleSmsGateway",
+            "SIGNATURE": "【德亭镇】",
+        },
     ]
     emergency(make_case, town)
     entry = OutboxEntry.objects.get()
     assert (entry.channel, entry.notice.recipient) == ("sms", town.police)
     with caplog.at_level("INFO", logger="wangge.notices"):
         assert outbox.deliver_due(NOW).sent == 1
-    assert "SMS to 13837901110" in caplog.text
+    assert "SMS to 138****1110" in caplog.text
     assert "【德亭镇】紧急" in caplog.text
 
 

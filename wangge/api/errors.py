@@ -135,4 +135,8 @@ def _field_message(error: dict) -> str:
         return _("This value is too short.")
     if kind.startswith(("greater_than", "less_than")):
         return _("This value is out of range.")
+    if kind == "literal_error" and (error.get("ctx") or {}).get("expected"):
+        return _("Choose one of: %(values)s.") % {"values": error["ctx"]["expected"]}
+    if kind == "value_error" and "control character" in str(error.get("msg", "")):
+        return _("Control characters (such as NUL) are not allowed in text.")
     return _("Enter a valid value.")

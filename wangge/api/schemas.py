@@ -3,8 +3,9 @@ lifecycle decide; these only say what goes in and what comes out."""
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from django.utils import timezone
 from ninja import Field, Schema
@@ -22,10 +23,15 @@ MAX_ID = 2**63 - 1
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 
 
+# Characters XML 1.0 forbids (NUL among them, which PostgreSQL refuses too): one of
+# them in a case would make every Open311 XML answer unreadable.
+FORBIDDEN_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
 def _storable(value: str) -> str:
-    # PostgreSQL refuses NUL characters, and no database stores lone surrogates.
-    if "\x00" in value:
-        raise ValueError("NUL character")
+    # No database stores lone surrogates; no XML document carries control characters.
+    if FORBIDDEN_CHARACTERS.search(value):
+        raise ValueError("control character")
     value.encode("utf-8")  # UnicodeEncodeError is a ValueError: the field is invalid
     return value
 
@@ -49,6 +55,12 @@ Moment = Annotated[AwareDatetime, AfterValidator(_plausible)]
 Text = text(2000)
 ShortText = text(200)
 Limit = Annotated[int, Field(ge=1, le=200)]
+
+# The channels a device or an app may claim for a case it sends. Open311, police
+# directives and video alarms come in through their own doors only: a case
+# claiming one of them here would be published or trusted as such.
+API_CHANNELS = ("api", "patrol", "visit", "inspection", "hotline", "web")
+ApiChannel = Literal[API_CHANNELS]
 
 
 # The statuses an operation may answer with an ErrorOut.
@@ -79,7 +91,7 @@ class CaseIn(Schema):
     category: text(20, 1, description="category code")
     title: text(120, 1)
     description: Text = ""
-    channel: text(20) = "api"
+    channel: ApiChannel = "api"
     priority: text(10) | None = None
     latitude: Annotated[float, Field(ge=-90, le=90)] | None = None
     longitude: Annotated[float, Field(ge=-180, le=180)] | None = None

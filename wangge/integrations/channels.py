@@ -33,6 +33,7 @@ import urllib.request
 from collections.abc import Callable
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
@@ -153,10 +154,13 @@ class SmsGateway:
 
 
 class ConsoleSmsGateway(SmsGateway):
-    """For development: writes the message to the log instead of sending it."""
+    """For development, only when named as GATEWAY: writes the message to the log
+    instead of sending it, to a masked number (138****5678)."""
 
     def send(self, phone: str, text: str, idempotency_key: str) -> None:
-        log.info("SMS to %s [%s]: %s", phone, idempotency_key, text)
+        from wangge.residents.pii import mask_phone
+
+        log.info("SMS to %s [%s]: %s", mask_phone(phone), idempotency_key, text)
 
 
 class Sms(Channel):
@@ -166,7 +170,13 @@ class Sms(Channel):
 
     def __init__(self, *, gateway: str | SmsGateway = "", signature: str = "", **options):
         super().__init__(**options)
-        gateway = gateway or "wangge.integrations.channels.ConsoleSmsGateway"
+        if not gateway:
+            # No silent default: a missing gateway would log the messages instead of sending.
+            raise ImproperlyConfigured(
+                "WANGGE_NOTICE_CHANNELS: the Sms channel needs a GATEWAY (an SmsGateway's"
+                " dotted path, e.g. wangge.integrations.channels.ConsoleSmsGateway for"
+                " development)."
+            )
         self.gateway = import_string(gateway)() if isinstance(gateway, str) else gateway
         # Chinese SMS rules put the sender's signature first, e.g. 【德亭镇】.
         self.signature = signature

@@ -1,5 +1,6 @@
 """Inbound alarm sources, their cameras and received events; the outbox of outbound notices."""
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -100,6 +101,16 @@ class Camera(models.Model):
 
     def __str__(self):
         return f"{self.name} ({self.camera_id})"
+
+    def clean(self):
+        super().clean()
+        errors = {}
+        if self.source_id and self.town_id and self.source.town_id != self.town_id:
+            errors["source"] = _("The source belongs to another town than the camera.")
+        if self.place_id and self.town_id and self.place.town_id != self.town_id:
+            errors["place"] = _("The place lies in another town than the camera.")
+        if errors:
+            raise ValidationError(errors)
 
     def point(self) -> tuple[float, float] | None:
         """(longitude, latitude) of the camera: its own, else its place's."""

@@ -20,6 +20,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db.models import F
+from django.utils import timezone
 
 from wangge.integrations import channels as channel_registry
 from wangge.integrations.models import OutboxEntry, OutboxStatus
@@ -72,6 +73,12 @@ class DeliveryReport:
     failed: int = 0
 
 
+def _lease_until(now: datetime) -> datetime:
+    """The end of a lease taken now: from the wall clock, never from an earlier
+    `now` (the sweep's start, which may be minutes old by the time it gets here)."""
+    return max(now, timezone.now()) + lease()
+
+
 def _claim(now: datetime, limit: int) -> list[OutboxEntry]:
     due = OutboxEntry.objects.filter(status=OutboxStatus.PENDING, next_attempt_at__lte=now)
     ids = list(due.order_by("next_attempt_at", "id").values_list("id", flat=True)[:limit])
@@ -81,7 +88,7 @@ def _claim(now: datetime, limit: int) -> list[OutboxEntry]:
     # Re-checked by the database row by row: an entry another worker has just
     # claimed no longer matches `next_attempt_at <= now`.
     due.filter(pk__in=ids).update(
-        claim=token, next_attempt_at=now + lease(), attempts=F("attempts") + 1
+        claim=token, next_attempt_at=_lease_until(now), attempts=F("attempts") + 1
     )
     return list(
         OutboxEntry.objects.filter(claim=token, status=OutboxStatus.PENDING).select_related(
@@ -91,10 +98,21 @@ def _claim(now: datetime, limit: int) -> list[OutboxEntry]:
 
 
 def deliver_due(now: datetime, limit: int = 200) -> DeliveryReport:
-    """Send the entries that are due. Returns what was sent, retried and given up."""
+    """Send the entries that are due. Returns what was sent, retried and given up.
+
+    `now` decides what is due; every lease runs from the wall clock. Right
+    before each send the claim is renewed with a conditional UPDATE: an entry
+    whose lease ran out while earlier ones were sent, and which another worker
+    has claimed since, is left to that worker. An entry counts as sent only when
+    its final update still held the claim.
+    """
     report = DeliveryReport()
     for entry in _claim(now, limit):
-        mine = OutboxEntry.objects.filter(pk=entry.pk, claim=entry.claim)
+        mine = OutboxEntry.objects.filter(
+            pk=entry.pk, claim=entry.claim, status=OutboxStatus.PENDING
+        )
+        if not mine.update(next_attempt_at=_lease_until(now)):
+            continue  # lost to another worker
         channel = channel_registry.by_name(entry.channel)
         try:
             if channel is None:
@@ -103,21 +121,23 @@ def deliver_due(now: datetime, limit: int = 200) -> DeliveryReport:
         except Exception as error:  # noqa: BLE001 - any failure of a channel is retried
             message = str(error) or type(error).__name__
             if entry.attempts >= max_attempts() or channel is None:
-                mine.update(status=OutboxStatus.FAILED, claim="", last_error=message[:2000])
-                report.failed += 1
-                log.warning(
-                    "notice %s via %s failed for good: %s", entry.notice_id, entry.channel, message
-                )
-            else:
-                mine.update(
-                    claim="",
-                    next_attempt_at=now + backoff(entry.attempts),
-                    last_error=message[:2000],
-                )
+                if mine.update(status=OutboxStatus.FAILED, claim="", last_error=message[:2000]):
+                    report.failed += 1
+                    log.warning(
+                        "notice %s via %s failed for good: %s",
+                        entry.notice_id,
+                        entry.channel,
+                        message,
+                    )
+            elif mine.update(
+                claim="",
+                next_attempt_at=now + backoff(entry.attempts),
+                last_error=message[:2000],
+            ):
                 report.retried += 1
             continue
-        mine.update(status=OutboxStatus.SENT, claim="", sent_at=now, last_error="")
-        report.sent += 1
+        if mine.update(status=OutboxStatus.SENT, claim="", sent_at=now, last_error=""):
+            report.sent += 1
     return report
 
 

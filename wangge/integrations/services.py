@@ -13,7 +13,9 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import json
 import logging
+import re
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -28,13 +30,18 @@ from wangge.cases import intake
 from wangge.cases.choices import Channel, Priority
 from wangge.cases.errors import CaseError
 from wangge.cases.models import Case
+from wangge.grids.locator import locate
+from wangge.grids.models import Grid
 from wangge.integrations import signing
 from wangge.integrations.models import Camera, HookSource, ReceivedEvent
 from wangge.residents import pii
 from wangge.residents.models import Resident
-from wangge.residents.validators import validate_id_number
+from wangge.residents.validators import validate_id_number, validate_phone
 
 log = logging.getLogger("wangge.hooks")
+
+# Characters XML 1.0 forbids (NUL among them, which PostgreSQL refuses too).
+FORBIDDEN_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 class HookError(Exception):
@@ -85,6 +92,12 @@ def _text(data: dict, name: str, limit: int, *, required: bool = False) -> str:
     if not isinstance(value, str | int):
         raise HookError(422, _("The field %(f)s must be text.") % {"f": name}, field=name)
     value = str(value).strip()
+    if FORBIDDEN_CHARACTERS.search(value):
+        raise HookError(
+            422,
+            _("The field %(f)s contains a control character (such as NUL).") % {"f": name},
+            field=name,
+        )
     if len(value) > limit:
         raise HookError(
             422,
@@ -106,17 +119,43 @@ def _point(data: dict) -> tuple[float | None, float | None]:
         ) from None
 
 
-def _replayed(source: HookSource, event_id: str) -> Case | None:
+def _replayed(source: HookSource, event_id: str, body_sha256: str) -> Case | None:
+    """The case of an event already received, or None. Raises HookError 409 when
+    the event id comes back with another body: a reused id, not a retry."""
     record = ReceivedEvent.objects.filter(source=source, event_id=event_id).first()
     if record is None:
         return None
+    if record.body_sha256 and record.body_sha256 != body_sha256:
+        raise HookError(
+            409,
+            _(
+                "The event id %(id)s was already received with a different body:"
+                " send a new event with a new event id."
+            )
+            % {"id": event_id},
+            field="event_id",
+        )
     ReceivedEvent.objects.filter(pk=record.pk).update(replays=F("replays") + 1)
     return Case.objects.get(pk=record.case_id)
 
 
-def _receive(source: HookSource, event_id: str, body: bytes, now: datetime, make_case) -> Received:
+def fingerprint(data: dict, files=None) -> str:
+    """SHA-256 of what an alarm says, not of its bytes: a retry that orders its JSON
+    keys or its multipart boundary differently is still the same event."""
+    digest = hashlib.sha256(
+        json.dumps(data, sort_keys=True, ensure_ascii=False, default=str).encode()
+    )
+    for name in sorted(files or ()):
+        upload = files[name]
+        upload.seek(0)
+        digest.update(name.encode() + b"\0" + hashlib.sha256(upload.read()).digest())
+        upload.seek(0)
+    return digest.hexdigest()
+
+
+def _receive(source: HookSource, event_id: str, digest: str, now: datetime, make_case) -> Received:
     """Record the event and make its case in one transaction, or return the first case."""
-    existing = _replayed(source, event_id)
+    existing = _replayed(source, event_id, digest)
     if existing:
         return Received(existing, True)
     try:
@@ -126,20 +165,43 @@ def _receive(source: HookSource, event_id: str, body: bytes, now: datetime, make
                 source=source,
                 event_id=event_id,
                 received_at=now,
-                body_sha256=hashlib.sha256(body).hexdigest(),
+                body_sha256=digest,
             )
             case = make_case()
             record.case = case
             record.save(update_fields=["case"])
     except IntegrityError:
         # The same event arrived twice at once; the first one made the case.
-        existing = _replayed(source, event_id)
+        existing = _replayed(source, event_id, digest)
         if existing:
             return Received(existing, True)
         raise
     except CaseError as error:
         raise HookError(422, str(error.message), field=error.field) from None
     return Received(case, False)
+
+
+def _within_town(source: HookSource, latitude, longitude, description: str):
+    """The point, if it lies in the source's town or in no grid at all.
+
+    A source only reports to its own town: a point inside another town's grid
+    is not used to locate the case (intake would move it to that town); the
+    case stays in the source's town, flagged for placing, and the point is
+    kept in the description for the dispatcher. Returns (lat, lon, description).
+    """
+    if latitude is None or longitude is None:
+        return latitude, longitude, description
+    location = locate(longitude, latitude)
+    if (
+        location.grid_id is None
+        or Grid.objects.filter(pk=location.grid_id, town_id=source.town_id).exists()
+    ):
+        return latitude, longitude, description
+    note = _(
+        "The reported position (%(lat)s, %(lon)s) lies in another town's grid;"
+        " the case stays with this town, to be placed by the dispatcher."
+    ) % {"lat": latitude, "lon": longitude}
+    return None, None, "\n".join(part for part in (description, note) if part)
 
 
 # --- Police directives (警情指令) ----------------------------------------------
@@ -155,6 +217,10 @@ def _named_resident(source: HookSource, data: dict) -> Resident | None:
             raise HookError(422, error.messages[0], field="id_number") from None
         found = Resident.objects.filter(town=source.town, id_number_hash=pii.lookup_hash(id_number))
     elif phone:
+        try:
+            phone = validate_phone(phone)
+        except ValidationError as error:
+            raise HookError(422, error.messages[0], field="phone") from None
         found = Resident.objects.filter(town=source.town, phone_hash=pii.lookup_hash(phone))
     else:
         return None
@@ -206,6 +272,9 @@ def receive_police_directive(source: HookSource, data: dict, body: bytes, now: d
             if part
         )
 
+    if grid is None:
+        latitude, longitude, description = _within_town(source, latitude, longitude, description)
+
     def make_case():
         return intake.report(
             actor=f"hook:{source.key}",
@@ -223,7 +292,7 @@ def receive_police_directive(source: HookSource, data: dict, body: bytes, now: d
             now=now,
         )
 
-    return _receive(source, event_id, body, now, make_case)
+    return _receive(source, event_id, fingerprint(data), now, make_case)
 
 
 # --- Video alarms (雪亮工程) ---------------------------------------------------
@@ -276,25 +345,44 @@ def receive_video_alarm(source: HookSource, data: dict, files, body: bytes, now:
         or camera.category_code
         or getattr(settings, "WANGGE_VIDEO_ALARM_CATEGORY", "ZA03")
     )
+    if camera.town_id != source.town_id or (
+        camera.place and camera.place.town_id != source.town_id
+    ):
+        log.warning(
+            "video alarm %s from %s: camera %s of another town", event_id, source.key, camera_id
+        )
+        raise HookError(
+            422,
+            _(
+                "Camera %(c)s, its source and its place are not in the same town:"
+                " correct it in the administration first."
+            )
+            % {"c": camera_id},
+            field="camera_id",
+        )
     point = camera.point()
     photos = _snapshot(data, files)
     place = camera.place
+    description = _text(data, "description", 2000)
+    latitude, longitude = (point[1], point[0]) if point else (None, None)
+    if place is None:
+        latitude, longitude, description = _within_town(source, latitude, longitude, description)
 
     def make_case():
         return intake.report(
             actor=f"hook:{source.key}",
             category=category,
             title=title[:120],
-            description=_text(data, "description", 2000),
+            description=description,
             channel=Channel.VIDEO_ALARM,
             town=source.town,
             grid=place.grid if place else None,
-            latitude=point[1] if point else None,
-            longitude=point[0] if point else None,
+            latitude=latitude,
+            longitude=longitude,
             address=(place.address or place.name) if place else camera.name,
             reporter_name=source.name[:50],
             photos=photos,
             now=now,
         )
 
-    return _receive(source, event_id, body, now, make_case)
+    return _receive(source, event_id, fingerprint(data, files), now, make_case)

@@ -9,6 +9,7 @@ here, once, so the two formats cannot drift apart.
 from __future__ import annotations
 
 import json
+import re
 from datetime import date, datetime, time
 from xml.etree import ElementTree
 
@@ -25,6 +26,21 @@ ITEM_TAGS = {
     "endpoints": "endpoint",
     "formats": "format",
 }
+
+
+# Characters XML 1.0 forbids (NUL among them, which PostgreSQL refuses too).
+FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def has_forbidden(text) -> bool:
+    """True when `text` holds a character XML 1.0 (and, for NUL, PostgreSQL) refuses."""
+    return isinstance(text, str) and FORBIDDEN.search(text) is not None
+
+
+def xml_safe(text: str) -> str:
+    """`text` without the characters XML 1.0 forbids: one of them would make the
+    whole document unreadable for every client."""
+    return FORBIDDEN.sub("", text)
 
 
 def w3c(moment: datetime | None) -> str:
@@ -78,7 +94,7 @@ def _append(parent, tag: str, value) -> None:
         for child in value:
             _append(element, ITEM_TAGS[tag], child)
     else:
-        element.text = _text(value)
+        element.text = xml_safe(_text(value))
 
 
 def to_xml(root: str, item: str | None, data) -> bytes:

@@ -17,7 +17,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext as _
 
 from wangge.cases import clock
-from wangge.cases.choices import OPEN_STATES, Channel, State
+from wangge.cases.choices import OPEN_STATES, State
 from wangge.cases.models import Case, CaseEvent
 from wangge.cases.public import plain_state
 from wangge.open311 import catalogue
@@ -31,7 +31,9 @@ STATUSES = ("open", "closed")
 
 def readable(user=None, town=None):
     """The cases this caller may read through Open311 (user: the api_key's, or None)."""
-    condition = Q(channel=Channel.OPEN311)
+    # Published by its client: a case that has its Open311Request row, whatever
+    # channel another door may have written on a case.
+    condition = Q(open311__isnull=False)
     if user is not None:
         condition |= Q(pk__in=Case.objects.visible_to(user).values("pk"))
     cases = Case.objects.filter(condition)
@@ -52,7 +54,7 @@ def status_notes(case: Case) -> str:
 
 def record(case: Case) -> dict:
     """One case as a GeoReport request."""
-    received = getattr(case, "open311", None) if case.channel == Channel.OPEN311 else None
+    received = getattr(case, "open311", None)
     closed = case.state not in OPEN_STATES
     return {
         "service_request_id": case.number,
@@ -170,6 +172,30 @@ UPDATE_STATUS = {
 }
 
 
+RESOLVE_ACTIONS = ("resolve", "resolve_on_site")
+
+
+def _results_of(case_ids) -> dict[int, list[tuple]]:
+    """Each case's resolutions, oldest first, as ((at, id), result)."""
+    found: dict[int, list[tuple]] = {}
+    rows = CaseEvent.objects.filter(case_id__in=case_ids, action__in=RESOLVE_ACTIONS)
+    for case_id, at, pk, note in rows.order_by("at", "id").values_list(
+        "case_id", "at", "id", "note"
+    ):
+        found.setdefault(case_id, []).append(((at, pk), note))
+    return found
+
+
+def _result_at(resolutions: list[tuple], event) -> str:
+    """The result of the latest resolution up to and including `event`."""
+    result = ""
+    for moment, note in resolutions:
+        if moment > (event.at, event.pk):
+            break
+        result = note
+    return result
+
+
 def updates(params, *, user=None, town=None, now=None) -> list[dict]:
     """servicerequestupdates (mySociety's extension): each change of state, oldest first.
 
@@ -183,11 +209,16 @@ def updates(params, *, user=None, town=None, now=None) -> list[dict]:
     if end is not None:
         events = events.filter(at__lte=end)
     events = events.select_related("case__category", "case__lead_department", "case__open311")
+    events = list(events.order_by("at", "id")[:MAX_RESULTS])
+    results = _results_of({event.case_id for event in events})
     rows = []
-    for event in events.order_by("at", "id")[:MAX_RESULTS]:
-        # The case as it was just after this event, as far as the resident's words go.
+    for event in events:
+        # The case as it was just after this event, as far as the resident's words
+        # go: the result of the latest resolution up to then, never a later one.
         then = copy.copy(event.case)
         then.state, then.level = event.to_state, event.level or then.level
+        then.result = _result_at(results.get(event.case_id, []), event)
+        then.reject_reason = event.note if event.action == "reject" else ""
         received = getattr(event.case, "open311", None)
         rows.append(
             {

@@ -25,6 +25,7 @@ from wangge.cases.errors import CaseError, IdempotencyMismatch
 from wangge.grids.models import Town
 from wangge.open311 import catalogue
 from wangge.open311.errors import Open311Error
+from wangge.open311.formats import has_forbidden, xml_safe
 from wangge.open311.models import Open311Request
 from wangge.residents import pii
 
@@ -40,6 +41,7 @@ _CJK = re.compile(r"[\u3400-\u9fff]")
 def town_for(jurisdiction_id: str | None, user=None) -> Town:
     """The town a request is about. Raises Open311Error 404 (unknown) or 400 (not given)."""
     if jurisdiction_id:
+        _check_text(jurisdiction_id, "jurisdiction_id")
         town = Town.objects.filter(code=jurisdiction_id.strip()).first()
         if town is None:
             raise Open311Error(404, _("jurisdiction_id was not found."))
@@ -50,6 +52,16 @@ def town_for(jurisdiction_id: str | None, user=None) -> Town:
     if user is not None and user.town_id:
         return user.town
     raise Open311Error(400, _("jurisdiction_id was not provided."))
+
+
+def _check_text(value, name: str) -> None:
+    """Raises Open311Error 400 for a control character (NUL among them)."""
+    if has_forbidden(value):
+        raise Open311Error(
+            400,
+            _("%(name)s contains a control character (such as NUL), which is not allowed.")
+            % {"name": name},
+        )
 
 
 def _float(value: str, name: str) -> float:
@@ -116,6 +128,11 @@ def submit(
     service_code or jurisdiction_id.
     """
     now = now or clock.now()
+    for name in data:
+        _check_text(name, xml_safe(name))
+        for value in data.getlist(name) if hasattr(data, "getlist") else [data[name]]:
+            _check_text(value, xml_safe(name))
+    _check_text(idempotency_key, "Idempotency-Key")
     town = town_for(data.get("jurisdiction_id"), user)
     code = (data.get("service_code") or "").strip()
     if not code:

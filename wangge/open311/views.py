@@ -19,7 +19,7 @@ from django_ratelimit.core import is_ratelimited
 from wangge.api.tokens import user_for_token
 from wangge.open311 import catalogue, reading
 from wangge.open311.errors import Open311Error
-from wangge.open311.formats import FORMATS, error, respond
+from wangge.open311.formats import FORMATS, error, has_forbidden, respond, xml_safe
 from wangge.open311.models import Open311Request
 from wangge.open311.submit import submit, town_for
 
@@ -47,6 +47,7 @@ def georeport(*methods):
                 response["Allow"] = ", ".join(methods)
                 return response
             try:
+                _check_characters(request)
                 return view(request, *args, fmt=fmt, **kwargs)
             except Open311Error as refusal:
                 return error(fmt, refusal.status, refusal.message)
@@ -54,6 +55,28 @@ def georeport(*methods):
         return never_cache(wrapper)
 
     return decorate
+
+
+def _check_characters(request) -> None:
+    """Refuse control characters (NUL among them) in any parameter, before any look-up.
+
+    Raises Open311Error 400.
+    """
+    params = [request.GET, request.POST] if request.method == "POST" else [request.GET]
+    for query in params:
+        for name, values in query.lists():
+            if has_forbidden(name) or any(has_forbidden(value) for value in values):
+                raise Open311Error(
+                    400,
+                    _("%(name)s contains a control character (such as NUL), which is not allowed.")
+                    % {"name": xml_safe(name)},
+                )
+    if has_forbidden(request.headers.get("Idempotency-Key", "")):
+        raise Open311Error(
+            400,
+            _("%(name)s contains a control character (such as NUL), which is not allowed.")
+            % {"name": "Idempotency-Key"},
+        )
 
 
 def _key_user(request, *, required: bool):
