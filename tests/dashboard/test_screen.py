@@ -222,3 +222,245 @@ def test_the_screen_speaks_chinese_by_default_and_english_when_chosen(client, se
     english = screen_labels(client)
     assert english["response_rate"] == "Response rate"
     assert english["on_time_rate"] == "On-time handling rate"
+
+
+# --- Field work, rectification and points; the drill-down links -------------------
+
+NOVEMBER = "2026-11"
+
+
+@pytest.fixture
+def panels(town, catalogue):
+    """November's field work in the town (visits in A1 and B1, a breached adit in B1),
+    a rectification project in each village, and points awarded in 杨村."""
+    from datetime import date
+
+    from wangge.community.models import RectificationProject, RectificationTarget
+    from wangge.fieldwork.models import SealState
+    from wangge.fieldwork.services import check_in, record_visit
+    from wangge.grids.models import Place, PlaceKind
+    from wangge.points import services as points
+    from wangge.points.models import PointRule, PointScheme, RuleKind
+
+    end = datetime(2026, 11, 27, 18, 0, tzinfo=SH)
+    record_visit(
+        town.grid_worker, town.h_a1w, visited_at=datetime(2026, 11, 3, 9, tzinfo=SH), now=end
+    )
+    record_visit(
+        town.grid_worker,
+        town.h_a1e,
+        visited_at=datetime(2026, 11, 4, 9, tzinfo=SH),
+        nobody_home=True,
+        now=end,
+    )
+    record_visit(
+        town.grid_worker_b1, town.h_b1, visited_at=datetime(2026, 11, 5, 9, tzinfo=SH), now=end
+    )
+    adit = Place.objects.create(
+        town=town.town,
+        village=town.vb,
+        grid=town.b1,
+        kind=PlaceKind.SEALED_ADIT,
+        name="庄科村1号封闭矿洞",
+        longitude=112.005,
+        latitude=34.095,
+    )
+    check_in(
+        town.grid_worker_b1,
+        adit.watch,
+        latitude=adit.latitude,
+        longitude=adit.longitude,
+        seal_state=SealState.BREACHED,
+        now=datetime(2026, 11, 20, 10, tzinfo=SH),
+    )
+
+    def project(village, title, targets):
+        p = RectificationProject.objects.create(
+            town=town.town,
+            village=village,
+            title=title,
+            started_on=date(2026, 9, 1),
+            due_on=date(2026, 12, 31),
+            created_by=town.leader,
+        )
+        for position, (name, unit, target, done) in enumerate(targets):
+            RectificationTarget.objects.create(
+                town=town.town,
+                project=p,
+                name=name,
+                unit=unit,
+                target=target,
+                done=done,
+                position=position,
+            )
+        return p
+
+    project(town.va, "杨村人居环境整治", [("拆除旱厕", "间", 40, 30), ("清理垃圾", "吨", 10, 12)])
+    project(town.vb, "庄科村软弱涣散整顿", [("党员谈心", "人", 20, 5)])
+    PointScheme.objects.create(
+        town=town.town, village=town.va, title="杨村村规民约", evidence_threshold=10
+    )
+    rule = PointRule.objects.create(
+        town=town.town,
+        village=town.va,
+        code="A01",
+        category="村规民约",
+        title="孝老爱亲",
+        kind=RuleKind.AWARD,
+        points=5,
+    )
+    points.record(town.grid_worker, town.h_a1w, rule, occurred_on=date(2026, 11, 6), now=end)
+    return town
+
+
+def without_links(value):
+    """The JSON as the metrics functions return it: without the page's drill-down links."""
+    if isinstance(value, dict):
+        return {k: without_links(v) for k, v in value.items() if k != "param"}
+    if isinstance(value, list):
+        return [without_links(v) for v in value]
+    return value
+
+
+def as_json(value):
+    from django.core.serializers.json import DjangoJSONEncoder
+
+    return json.loads(json.dumps(value, cls=DjangoJSONEncoder))
+
+
+def test_the_data_has_field_work_rectification_and_points_as_the_metrics_count_them(
+    client, town, cases, panels
+):
+    from wangge.dashboard.metrics import community, fieldwork
+
+    login(client, town.dispatcher)
+    param = f"town:{town.town.pk}"
+    body = client.get(reverse("dashboard:data"), {"scope": param, "period": NOVEMBER}).json()
+    scope, period = metrics.scope_for(town.dispatcher, param), metrics.Period.parse(NOVEMBER)
+    screen = body["screen"]
+    visits = fieldwork.visit_coverage(scope, period)
+    assert without_links(screen["fieldwork"]["visits"]) == as_json(visits)
+    assert without_links(screen["fieldwork"]["inspections"]) == as_json(
+        fieldwork.inspections(scope, period)
+    )
+    assert screen["rectification"] == as_json(community.rectification_progress(scope))
+    assert without_links(screen["points"]) == as_json(
+        community.points_leaderboard(scope, period, limit=5)
+    )
+    # Hand-counted: 4 households in the town, two met in November (A1-002: nobody home).
+    assert (visits["households"], visits["visited"]) == (4, 2)
+    assert screen["fieldwork"]["inspections"]["seal_breaches"] == 1
+    progress = {p["title"]: p["percent"] for p in screen["rectification"]}
+    assert progress == {"杨村人居环境整治": round((75 + 100) / 2), "庄科村软弱涣散整顿": 25}
+    assert screen["points"]["villages"][0]["name"] == "杨村"
+    assert screen["points"]["villages"][0]["awarded"] == 5
+
+
+def test_a_village_screen_has_its_own_panels_and_the_department_table(client, town, cases, panels):
+    login(client, town.grid_leader)
+    param = f"village:{town.va.pk}"
+    body = client.get(reverse("dashboard:data"), {"scope": param, "period": NOVEMBER}).json()
+    scope, period = metrics.scope_for(town.grid_leader, param), metrics.Period.parse(NOVEMBER)
+    screen = body["screen"]
+    # The town's departments, counted over the village's cases (the page takes
+    # metrics.league when metrics.screen leaves the table out below the town).
+    departments = screen["league"]["department"]
+    assert without_links(departments) == as_json(metrics.league(scope, period, "department"))
+    assert {row["name"] for row in departments} == {"德亭派出所", "应急办"}
+    # Only 杨村's figures: its project, its grids' households and no adit.
+    assert [p["title"] for p in screen["rectification"]] == ["杨村人居环境整治"]
+    visits = screen["fieldwork"]["visits"]
+    assert (visits["households"], visits["visited"]) == (3, 1)
+    assert {row["id"] for row in visits["by_grid"]} == {town.a1.pk, town.a2.pk}
+    assert screen["fieldwork"]["inspections"]["seal_breaches"] == 0
+    assert [v["name"] for v in screen["points"]["villages"]] == ["杨村"]
+
+
+def test_league_rows_link_to_the_scopes_the_town_may_open(client, town, cases, panels):
+    login(client, town.dispatcher)
+    params = {"scope": f"town:{town.town.pk}", "period": NOVEMBER}
+    league = client.get(reverse("dashboard:data"), params).json()["screen"]["league"]
+    assert {row["param"] for row in league["department"]} == {
+        f"department:{town.pcs.pk}",
+        f"department:{town.yjb.pk}",
+    }
+    assert {row["param"] for row in league["worker"]} == {
+        f"worker:{town.grid_worker.pk}",
+        f"worker:{town.grid_worker_b1.pk}",
+    }
+    assert {row["param"] for row in league["grid"]} == {
+        f"grid:{g.pk}" for g in (town.a1, town.a2, town.b1, town.b2)
+    }
+    # The links open: a department's and a worker's own screen.
+    for param in (f"department:{town.pcs.pk}", f"worker:{town.grid_worker.pk}"):
+        opened = client.get(reverse("dashboard:data"), {"scope": param, "period": NOVEMBER})
+        assert opened.status_code == 200
+        assert opened.json()["scope"]["param"] == param
+
+
+def test_a_grid_leader_gets_links_only_where_they_may_go(client, town, cases, panels):
+    login(client, town.grid_leader)
+    params = {"scope": f"village:{town.va.pk}", "period": NOVEMBER}
+    screen = client.get(reverse("dashboard:data"), params).json()["screen"]
+    # Departments are the town's: listed, but not a link for a village's leader.
+    assert [row["param"] for row in screen["league"]["department"]] == [None, None]
+    assert (
+        client.get(reverse("dashboard:data"), {"scope": f"department:{town.pcs.pk}"}).status_code
+        == 403
+    )
+    assert [row["param"] for row in screen["league"]["worker"]] == [f"worker:{town.grid_worker.pk}"]
+    assert {row["param"] for row in screen["fieldwork"]["visits"]["by_grid"]} == {
+        f"grid:{town.a1.pk}",
+        f"grid:{town.a2.pk}",
+    }
+    assert [v["param"] for v in screen["points"]["villages"]] == [f"village:{town.va.pk}"]
+
+
+def test_a_department_sees_its_own_line_linked_and_no_other(client, town, cases, panels):
+    login(client, town.department)
+    screen = client.get(reverse("dashboard:data"), {"period": NOVEMBER}).json()["screen"]
+    assert [(r["name"], r["param"]) for r in screen["league"]["department"]] == [
+        ("德亭派出所", f"department:{town.pcs.pk}")
+    ]
+    # A department holds no households: nothing to visit, nothing to link; the
+    # town's workers are listed, but a department opens none of them.
+    assert screen["fieldwork"]["visits"]["households"] == 0
+    assert all(v["param"] is None for v in screen["points"]["villages"])
+    assert {r["name"] for r in screen["league"]["worker"]} == {"worker_a1", "worker_b1"}
+    assert all(r["param"] is None for r in screen["league"]["worker"])
+    assert (
+        client.get(
+            reverse("dashboard:data"), {"scope": f"worker:{town.grid_worker.pk}"}
+        ).status_code
+        == 403
+    )
+
+
+def test_the_links_cost_no_query_per_worker(client, town, cases):
+    """More grid workers in the town: the same queries for a department's screen
+    (links are not asked row by row there) and for the town's."""
+    from wangge.staff.models import Role, User
+    from wangge.staff.services import assign_role
+
+    def queries(user, params):
+        login(client, user)
+        assert client.get(reverse("dashboard:data"), params).status_code == 200
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(reverse("dashboard:data"), params).status_code == 200
+        return len(captured.captured_queries)
+
+    department = {"scope": f"department:{town.pcs.pk}", "period": NOVEMBER}
+    whole_town = {"scope": f"town:{town.town.pk}", "period": NOVEMBER}
+    before = queries(town.department, department), queries(town.dispatcher, whole_town)
+    for i, grid in enumerate([town.a2, town.b2, town.b1]):
+        user = User.objects.create_user(f"extra_{i}", password="pw-extra", town=town.town)
+        assign_role(user, Role.GRID_WORKER, grid=grid)
+    assert (queries(town.department, department), queries(town.dispatcher, whole_town)) == before
+
+
+def test_the_panels_add_no_query_per_row(client, town, cases, panels, make_case):
+    login(client, town.grid_leader)
+    few = data_queries(client, town.va)
+    for i in range(3):
+        make_case(title=f"新增{i}", actor=town.instructor, **IN_A2)
+    assert data_queries(client, town.va) == few

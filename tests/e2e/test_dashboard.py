@@ -1,12 +1,16 @@
 """The one-screen page in Chromium at 1920×1080: the grid map with its polygons
-and pins, every chart drawn with data, a click on a village rescoping the
-screen and the URL, and not one console error."""
+and pins, every chart drawn with data, the field-work, rectification and points
+panels, a click on a village or a league row rescoping the screen and the URL,
+and not one console error."""
 
 import re
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+
+# The same field work, projects and points as the JSON tests count.
+from dashboard.test_screen import panels  # noqa: F401
 from playwright.sync_api import expect
 
 from wangge.dashboard import metrics
@@ -163,3 +167,75 @@ def test_a_grid_worker_sees_their_grid_and_exports_a_report(
         link.click()
     assert download.value.suggested_filename.endswith(".xlsx")
     worker.step("report-ready")
+
+
+def test_the_new_panels_render_and_league_rows_drill_down(page, town, november, panels):  # noqa: F811
+    leader = page("leader")
+    leader.login("leader")
+    leader.page.set_viewport_size(WALL)
+    leader.goto("/dashboard/?period=2026-11")
+    screen = leader.page.locator("#screen[data-ready='1']")
+    expect(screen).to_be_visible()
+    p = leader.page
+
+    # Field work: 2 of the town's 4 households met; one breached seal, shown as bad.
+    expect(p.locator("#field-visits .kpi[data-figure=coverage] b")).to_have_text("50.0%")
+    breaches = p.locator("#field-inspections .kpi[data-figure=seal_breaches]")
+    expect(breaches.locator("b")).to_have_text("1")
+    expect(breaches).to_have_class(re.compile(r"\bbad\b"))
+    # The lowest coverage first: 杨村 (1 of 3) before 庄科村 (1 of 1).
+    expect(p.locator("#field-worst li .bar-label")).to_have_text(["杨村", "庄科村"])
+    # Rectification: a bar per target, as wide as its progress.
+    projects = p.locator("#rectification .project")
+    expect(projects).to_have_count(2)
+    first = projects.filter(has_text="杨村人居环境整治")
+    expect(first.locator(".bars li")).to_have_count(2)
+    expect(first.locator(".bars li").first.locator(".bar i")).to_have_attribute(
+        "style", re.compile(r"width: 75%")
+    )
+    expect(first.locator("h3 b")).to_have_text("88%")
+    # Points: the villages by points per household, 杨村 first.
+    expect(p.locator("#league-points tbody tr").first).to_contain_text("杨村")
+    # Everything fits the wall screen at once, the site's header included: no
+    # panel runs past an edge, none is squeezed flat.
+    boxes = p.evaluate(
+        """() => [...document.querySelectorAll('#screen > .panel')].map((el) => {
+            const r = el.getBoundingClientRect();
+            return {id: el.className, right: r.right, bottom: r.bottom + window.scrollY,
+                    height: r.height};
+        })"""
+    )
+    assert len(boxes) == 12
+    assert all(b["right"] <= WALL["width"] and b["bottom"] <= WALL["height"] for b in boxes), boxes
+    assert all(b["height"] > 150 for b in boxes), boxes
+    leader.step("town-panels-1920x1080")
+
+    # A click on a department row opens that department's own screen.
+    p.locator("#league-department a.drill", has_text="德亭派出所").click()
+    expect(p).to_have_url(re.compile(rf"scope=department%3A{town.pcs.pk}.*period=2026-11"))
+    expect(screen).to_be_visible()
+    expect(p.locator(".crumbs a[aria-current]")).to_have_text("德亭派出所")
+    expect(p.locator("#league-department tbody tr")).to_have_count(1)
+    leader.step("department-screen")
+
+    # Back to the town; a worker row opens the worker's grids.
+    p.go_back()
+    expect(p).to_have_url(re.compile(rf"scope=town%3A{town.town.pk}"))
+    expect(screen).to_be_visible()
+    p.locator("#league-worker a.drill", has_text="worker_a1").click()
+    expect(p).to_have_url(re.compile(rf"scope=worker%3A{town.grid_worker.pk}"))
+    expect(screen).to_be_visible()
+    expect(p.locator("#grid-map path.grid-shape")).to_have_count(1)
+    leader.step("worker-screen")
+
+    # A village's screen has its department table (no longer "nothing yet"), and a
+    # click on a grid in the coverage list opens the grid.
+    leader.goto(f"/dashboard/?scope=village:{town.va.pk}&period=2026-11")
+    expect(screen).to_be_visible()
+    expect(p.locator("#league-department a.drill")).to_have_count(2)
+    expect(p.locator("#rectification .project")).to_have_count(1)
+    p.locator("#field-worst a.drill").first.click()
+    expect(p).to_have_url(re.compile(r"scope=grid%3A"))
+    expect(screen).to_be_visible()
+    expect(p.locator("#grid-map path.grid-shape")).to_have_count(1)
+    leader.step("village-to-grid")

@@ -25,6 +25,7 @@ from django.views.decorators.http import require_GET, require_POST
 from shapely.geometry import mapping, shape
 
 from wangge.dashboard import metrics, reports
+from wangge.dashboard.metrics import community, fieldwork
 from wangge.grids.models import Grid, Village
 
 # Pins and heat-map points per screen: the newest cases of the period.
@@ -123,6 +124,62 @@ def _drill(scope: metrics.Scope) -> str:
     return {"town": "village", "village": "grid", "worker": "grid"}.get(scope.kind, "")
 
 
+def _openable(user, kind: str, ids, town_wide: bool) -> set:
+    """Which of these departments, workers, grids or villages this person may open.
+
+    Whoever may see the scope's town (`town_wide`) may see everything in it
+    (`metrics.may_see`); anyone else is asked row by row (a village's or grid's
+    screen has a few rows)."""
+    ids = {i for i in ids if i is not None}
+    if town_wide:
+        return ids
+    return {i for i in ids if _allowed(user, f"{kind}:{i}")}
+
+
+def _link_rows(user, kind: str, rows, town_wide: bool, key: str = "id") -> None:
+    """Give each row the scope a click on it opens ("department:3"), or None."""
+    openable = _openable(user, kind, [row[key] for row in rows], town_wide)
+    for row in rows:
+        row["param"] = f"{kind}:{row[key]}" if row[key] in openable else None
+
+
+def _panels(user, scope: metrics.Scope, period: metrics.Period) -> dict:
+    """The screen's figures (`metrics.screen`) with the department league on every
+    scope, the field-work, rectification and points panels, and drill-down links."""
+    figures = metrics.screen(scope, period)
+    leagues = figures.setdefault("league", {})
+    if "department" not in leagues:
+        # metrics.screen leaves it out below the town; the public league has it.
+        leagues["department"] = metrics.league(scope, period, "department")
+    figures["fieldwork"] = {
+        "visits": fieldwork.visit_coverage(scope, period),
+        "inspections": fieldwork.inspections(scope, period),
+    }
+    figures["rectification"] = community.rectification_progress(scope)
+    figures["points"] = community.points_leaderboard(scope, period, limit=5)
+
+    town_wide = bool(scope.town_id) and _allowed(user, f"town:{scope.town_id}")
+    # A department's screen lists the whole town's grids and workers; below the
+    # town level it opens nothing but the department (docs/dashboard.md), so its
+    # rows are not asked one by one.
+    places = town_wide or scope.kind != "department"
+    _link_rows(user, "department", leagues["department"], town_wide)
+    visits = figures["fieldwork"]["visits"]
+    for kind, rows, key in (
+        ("worker", leagues.get("worker") or [], "id"),
+        ("grid", leagues.get("grid") or [], "id"),
+        ("village", visits["by_village"], "id"),
+        ("grid", visits["by_grid"], "id"),
+        ("village", figures["points"]["villages"], "village_id"),
+    ):
+        if places:
+            _link_rows(user, kind, rows, town_wide, key=key)
+        else:
+            for row in rows:
+                row["param"] = None
+    return figures
+
+
 def _labels() -> dict:
     labels = {key: str(label) for key, label in reports.FIGURE_LABELS.items()}
     labels.update({f"settlement_{k}": str(v) for k, v in reports.SETTLEMENT_LABELS.items()})
@@ -142,6 +199,18 @@ def _labels() -> dict:
             "channel": _("By channel"),
             "settlement": _("Where cases were settled"),
             "departments": _("Departments"),
+            "households": _("Households"),
+            "visited": _("Visited"),
+            "coverage": _("Visit coverage"),
+            "visits": _("Visits"),
+            "due": _("Due for inspection"),
+            "on_schedule": _("Inspected on schedule"),
+            "on_schedule_rate": _("On schedule"),
+            "findings": _("Findings"),
+            "seal_breaches": _("Seal breaches"),
+            "sealed_adits_breached_now": _("Seals breached now"),
+            "due_on": _("Due"),
+            "open_scope": _("Open the figures of %(name)s"),
             "workers": _("Grid workers"),
             "score": _("Score"),
             "grade": _("Grade"),
@@ -191,7 +260,8 @@ def screen(request):
 @require_GET
 @_json_view
 def data(request):
-    """Everything the page draws, from `metrics.screen`, for the URL's scope and period."""
+    """Everything the page draws, for the URL's scope and period: `metrics.screen`,
+    the department league, field work, rectification and points (see `_panels`)."""
     scope, period = _read(request)
     return _json(
         {
@@ -204,7 +274,7 @@ def data(request):
             },
             "crumbs": _crumbs(request.user, scope),
             "drill": _drill(scope),
-            "screen": metrics.screen(scope, period),
+            "screen": _panels(request.user, scope, period),
             "case_points": metrics.case_points(scope, period, limit=CASE_POINTS),
             "now": timezone.now(),
         }

@@ -1,6 +1,7 @@
 // 一屏观全域: draws the figures of one scope and period (from /dashboard/data/)
 // on the grid map (Leaflet) and the charts (ECharts); clicking a village or grid
-// rescopes the whole screen and the URL; the live feed polls every 30 s; long
+// (or a department, worker, village or grid in a table) rescopes the whole
+// screen and the URL; the live feed polls every 30 s; long
 // exports run on the server while this page polls their progress.
 (function () {
   "use strict";
@@ -12,8 +13,10 @@
   var charts = {};
   var map = null, gridLayer = null, pinLayer = null, heatLayer = null;
   var feedTimer = null;
-  var RATES = { response_rate: 1, on_time_rate: 1, closure_rate: 1, rework_rate: 1, satisfaction_rate: 1, extension_rate: 1, return_rate: 1 };
-  var BAD_WHEN_HIGH = { overdue_now: 1, rework_rate: 1 };
+  var RATES = { coverage: 1, on_schedule_rate: 1, response_rate: 1, on_time_rate: 1, closure_rate: 1, rework_rate: 1, satisfaction_rate: 1, extension_rate: 1, return_rate: 1 };
+  var BAD_WHEN_HIGH = { overdue_now: 1, rework_rate: 1, seal_breaches: 1, sealed_adits_breached_now: 1 };
+  var VISIT_TILES = ["coverage", "visited", "households", "visits"];
+  var INSPECTION_TILES = ["on_schedule_rate", "on_schedule", "due", "findings", "seal_breaches", "sealed_adits_breached_now"];
   var TODAY_TILES = ["reported", "closed", "overdue_now", "response_rate"];
   var PERIOD_TILES = ["reported", "closed", "overdue_now", "response_rate", "on_time_rate", "closure_rate",
     "rework_rate", "satisfaction_rate", "accept_minutes_p50", "accept_minutes_p90", "on_scene_minutes_p50"];
@@ -204,29 +207,154 @@
 
   // --- League tables and the feed -------------------------------------------------
 
+  // A name that opens its own screen when this person may see it (row.param).
+  function scopeLink(name, param) {
+    var cell = document.createElement("td");
+    if (!param) { cell.textContent = name; return cell; }
+    var a = document.createElement("a");
+    a.href = "?" + new URLSearchParams({ scope: param, period: state.period }).toString();
+    a.dataset.scope = param;
+    a.className = "drill";
+    a.title = T.open_scope.replace("%(name)s", name);
+    a.textContent = name;
+    cell.appendChild(a);
+    return cell;
+  }
+
+  function emptyRow(body, columns) {
+    if (body.children.length) return;
+    var empty = document.createElement("tr");
+    var cell = document.createElement("td");
+    cell.colSpan = columns;
+    cell.className = "muted";
+    cell.textContent = T.nothing;
+    empty.appendChild(cell);
+    body.appendChild(empty);
+  }
+
   function league(id, rows) {
     var body = document.querySelector("#" + id + " tbody");
     body.textContent = "";
     (rows || []).forEach(function (row) {
       var tr = document.createElement("tr");
-      var name = document.createElement("td");
-      name.textContent = row.name;
+      if (row.param) tr.className = "drill-row";
       var score = document.createElement("td");
       score.textContent = formatFigure("score", row.score);
       var grade = document.createElement("td");
-      var badge = document.createElement("span");
-      badge.className = "grade grade-" + row.grade;
-      badge.textContent = row.grade;
-      grade.appendChild(badge);
-      tr.append(name, score, grade);
+      if (row.grade) {
+        var badge = document.createElement("span");
+        badge.className = "grade grade-" + row.grade;
+        badge.textContent = row.grade;
+        grade.appendChild(badge);
+      } else {
+        grade.textContent = "—"; // nothing to grade in the period
+        grade.className = "muted";
+      }
+      tr.append(scopeLink(row.name, row.param), score, grade);
       body.appendChild(tr);
     });
-    if (!body.children.length) {
-      var empty = document.createElement("tr");
-      empty.innerHTML = '<td colspan="3" class="muted"></td>';
-      empty.firstChild.textContent = T.nothing;
-      body.appendChild(empty);
+    emptyRow(body, 3);
+  }
+
+  // --- Field work, rectification and points ------------------------------------
+
+  function bar(percent, cls) {
+    var track = document.createElement("span");
+    track.className = "bar" + (cls ? " " + cls : "");
+    var fill = document.createElement("i");
+    fill.style.width = Math.max(0, Math.min(100, percent || 0)) + "%";
+    track.appendChild(fill);
+    return track;
+  }
+
+  function coverageClass(coverage) {
+    if (coverage === null || coverage === undefined) return "";
+    return coverage < 0.5 ? "bar-bad" : coverage < 0.8 ? "bar-warn" : "bar-good";
+  }
+
+  function drawFieldwork(field, scopeKind) {
+    var visits = (field || {}).visits || {};
+    var inspections = (field || {}).inspections || {};
+    tiles(document.querySelector("#field-visits .kpi-tiles"), visits, VISIT_TILES);
+    tiles(document.querySelector("#field-inspections .kpi-tiles"), inspections, INSPECTION_TILES);
+    // The lowest coverage first: villages on a town's screen, grids below it.
+    var rows = ((scopeKind === "town" ? visits.by_village : visits.by_grid) || [])
+      .filter(function (r) { return r.households > 0; })
+      .sort(function (a, b) { return a.coverage - b.coverage || a.name.localeCompare(b.name, "zh-CN"); })
+      .slice(0, 5);
+    var list = document.getElementById("field-worst");
+    list.textContent = "";
+    rows.forEach(function (row) {
+      var li = document.createElement("li");
+      var name = scopeLink(row.name, row.param).firstChild || document.createTextNode(row.name);
+      var label = document.createElement("span");
+      label.className = "bar-label";
+      label.appendChild(name);
+      var value = document.createElement("b");
+      value.textContent = formatFigure("coverage", row.coverage) + " (" + row.visited + "/" + row.households + ")";
+      li.append(label, bar(100 * (row.coverage || 0), coverageClass(row.coverage)), value);
+      list.appendChild(li);
+    });
+    if (!rows.length) {
+      var none = document.createElement("li");
+      none.className = "muted";
+      none.textContent = T.nothing;
+      list.appendChild(none);
     }
+  }
+
+  function drawRectification(projects) {
+    var box = document.getElementById("rectification");
+    box.textContent = "";
+    (projects || []).forEach(function (project) {
+      var item = document.createElement("article");
+      item.className = "project";
+      item.dataset.project = project.project_id;
+      var head = document.createElement("h3");
+      var title = document.createElement("span");
+      title.textContent = project.title;
+      var meta = document.createElement("small");
+      meta.className = "muted";
+      meta.textContent = project.village + " · " + T.due_on + " " + project.due_on;
+      var whole = document.createElement("b");
+      whole.textContent = project.percent + "%";
+      head.append(title, meta, whole);
+      var targets = document.createElement("ol");
+      targets.className = "bars";
+      project.targets.forEach(function (target) {
+        var li = document.createElement("li");
+        var label = document.createElement("span");
+        label.className = "bar-label";
+        label.textContent = target.name;
+        var value = document.createElement("b");
+        value.textContent = target.done + "/" + target.target + " " + target.unit;
+        li.append(label, bar(target.percent, target.percent >= 100 ? "bar-good" : ""), value);
+        targets.appendChild(li);
+      });
+      item.append(head, targets);
+      box.appendChild(item);
+    });
+    if (!box.children.length) {
+      var none = document.createElement("p");
+      none.className = "muted";
+      none.textContent = T.nothing;
+      box.appendChild(none);
+    }
+  }
+
+  function drawPointsLeague(points) {
+    var body = document.querySelector("#league-points tbody");
+    body.textContent = "";
+    (((points || {}).villages) || []).slice(0, 5).forEach(function (row) {
+      var tr = document.createElement("tr");
+      var per = document.createElement("td");
+      per.textContent = formatFigure("per_household", row.per_household);
+      var awarded = document.createElement("td");
+      awarded.textContent = String(row.awarded);
+      tr.append(scopeLink(row.name, row.param), per, awarded);
+      body.appendChild(tr);
+    });
+    emptyRow(body, 3);
   }
 
   function feedItem(item, fresh) {
@@ -292,6 +420,9 @@
     drawCharts(s);
     league("league-department", (s.league || {}).department);
     league("league-worker", (s.league || {}).worker);
+    drawFieldwork(s.fieldwork, body.scope.kind);
+    drawRectification(s.rectification);
+    drawPointsLeague(s.points);
     drawFeed(s.feed);
     crumbs(body.crumbs);
     document.title = body.scope.name + " · " + document.title.split(" · ").slice(1).join(" · ");
@@ -329,9 +460,10 @@
     load();
   }
 
-  root.querySelector(".crumbs").addEventListener("click", function (event) {
+  // The breadcrumb and every name that opens a screen (league rows, villages, grids).
+  root.addEventListener("click", function (event) {
     var a = event.target.closest("a[data-scope]");
-    if (!a) return;
+    if (!a || event.ctrlKey || event.metaKey || event.shiftKey) return;
     event.preventDefault();
     rescope(a.dataset.scope);
   });
