@@ -165,15 +165,15 @@ def report(
         "phone": phone,
     }
     if idempotency_key:
+        # No look-up first: the record's unique (client, key) turns a retry into
+        # an IntegrityError below, which undoes the attempt and answers with the
+        # first case (or IdempotencyMismatch). A first report costs no extra query.
         client = client or (f"user:{actor.pk}" if not isinstance(actor, str) else f"{actor}")
-        existing = _replay(client, idempotency_key, fields)
-        if existing:
-            return existing
 
     location = None
     if grid is None and latitude is not None:
         location = locate(longitude, latitude)
-        grid = Grid.objects.filter(pk=location.grid_id).select_related("village").first()
+        grid = Grid.objects.filter(pk=location.grid_id).select_related("town").first()
     if grid is not None:
         town = grid.town
     elif town is None and not isinstance(actor, str):
@@ -257,12 +257,16 @@ def report(
 
 
 def _replay(client: str, key: str, fields: dict) -> Case | None:
-    record = IdempotencyRecord.objects.filter(client=client, key=key).select_related("case").first()
+    record = (
+        IdempotencyRecord.objects.filter(client=client, key=key)
+        .values("request_hash", "case_id")
+        .first()
+    )
     if record is None:
         return None
-    if record.request_hash != _request_hash(fields):
+    if record["request_hash"] != _request_hash(fields):
         raise IdempotencyMismatch()
-    return record.case
+    return Case.objects.get(pk=record["case_id"])
 
 
 def _notify_report(case: Case, event: CaseEvent) -> None:

@@ -146,8 +146,11 @@ def _transition(
     now = now or clock.now()
     expected_version = case.version if isinstance(case, Case) else None
     case_id = case.pk if isinstance(case, Case) else case
-    with transaction.atomic():
-        locked = _lock(case_id, actor)
+    held = isinstance(case, Case) and _is_held(case)
+    # A case the worker locked in this very transaction is not read again, and
+    # needs no savepoint: a failure undoes the worker's whole transaction.
+    with transaction.atomic(savepoint=not held):
+        locked = case if held else _lock(case_id, actor)
         roles = _roles(actor, locked)
         if expected_version is not None and locked.version != expected_version:
             raise Conflict()
@@ -194,9 +197,28 @@ def _transition(
         if then:
             # Inside the transaction: a photo that cannot be stored undoes the step.
             then(locked, event)
-    if isinstance(case, Case):
+    if isinstance(case, Case) and case is not locked:
         _copy_into(case, locked)
     return locked
+
+
+def hold(case: Case) -> Case:
+    """Mark `case` as read with its row locked in the current transaction (the
+    worker's `select_for_update`): transitions on it in the same transaction
+    skip the second locked read."""
+    case._held_in = _transaction_token()
+    return case
+
+
+def _is_held(case: Case) -> bool:
+    token = case.__dict__.get("_held_in")
+    return token is not None and token == _transaction_token()
+
+
+def _transaction_token():
+    if not connection.in_atomic_block:
+        return None
+    return (id(connection.connection), tuple(connection.savepoint_ids))
 
 
 _FIELDS = [f for f in Case._meta.concrete_fields if not f.primary_key]
@@ -419,7 +441,10 @@ def dispatch(
             raise InvalidInput(_("The lead department cannot also co-handle."), field="co")
         wanted = {(lead_department.pk, "lead")} | {(d.pk, "co") for d in co_departments}
         links = c.case_departments.filter(role__in=["lead", "co"])
-        existing = {(link.department_id, link.role): link.pk for link in links}
+        # Only dispatch makes lead and co links, and only return takes the lead
+        # away (counting it): a case never led nor returned has none to read.
+        first = c.lead_department_id is None and not c.return_count
+        existing = {} if first else {(link.department_id, link.role): link.pk for link in links}
         if existing:  # a re-dispatch: earlier departments step back, chosen ones return
             kept = [existing[k] for k in wanted if k in existing]
             links.exclude(pk__in=kept).update(active=False)

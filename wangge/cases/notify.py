@@ -1,8 +1,11 @@
 """Who hears about a case event, and the in-app notices that tell them.
 
 Notices are written in the same transaction as the event (so none is lost
-when a process dies after the commit); delivery is triggered on commit and
-retried by the worker. In-app delivery marks the notice delivered. Other
+when a process dies after the commit, and none exists for a step that was
+undone). In-app delivery is the row itself: a notice is written already
+marked delivered, so the commit that makes the event visible delivers it, and
+no second statement follows. The worker still delivers any notice left
+undelivered (e.g. written by an older version). Other
 channels (signed webhook, SMS — `WANGGE_NOTICE_CHANNELS`, see
 `wangge.integrations.channels`) get one outbox row per notice in the same
 transaction, sent by the worker with retries (`wangge.integrations.outbox`).
@@ -10,20 +13,45 @@ transaction, sent by the worker with retries (`wangge.integrations.outbox`).
 
 from __future__ import annotations
 
-from django.db import transaction
+import threading
+from contextlib import contextmanager
+
 from django.utils import timezone
 
 from wangge.cases.models import Case, CaseEvent, Notice
 from wangge.integrations import channels
 from wangge.staff.models import Role, RoleAssignment, User
 
+_local = threading.local()  # .memo while `remembering()`: recipients by filter
+
+
+@contextmanager
+def remembering():
+    """Within the block, each set of recipients is looked up once (the worker's
+    sweep: a thousand escalations to the same dispatchers are one query)."""
+    outer = getattr(_local, "memo", None)
+    _local.memo = {} if outer is None else outer
+    try:
+        yield
+    finally:
+        _local.memo = outer
+
 
 def _users(**filters) -> set[int]:
-    return set(
+    key = None
+    _memo = getattr(_local, "memo", None)
+    if _memo is not None:
+        key = tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in filters.items()))
+        if key in _memo:
+            return set(_memo[key])
+    users = set(
         RoleAssignment.objects.filter(user__is_active=True, **filters).values_list(
             "user_id", flat=True
         )
     )
+    if key is not None:
+        _memo[key] = frozenset(users)
+    return users
 
 
 def grid_workers(case: Case) -> set[int]:
@@ -70,11 +98,13 @@ def owners(case: Case) -> set[int]:
 
 
 def queue(case: Case, event: CaseEvent, recipients: set[int], kind: str, text: str) -> None:
-    """Write one notice per recipient for this event (skipping the actor) and deliver on commit."""
+    """Write one notice per recipient for this event (skipping the actor), delivered in-app
+    by the same commit; one outbox entry per notice and outbound channel."""
     recipients = set(recipients) - {event.actor_id}
     if not recipients:
         return
     now = event.at
+    delivered = timezone.now()
     Notice.objects.bulk_create(
         [
             Notice(
@@ -85,6 +115,7 @@ def queue(case: Case, event: CaseEvent, recipients: set[int], kind: str, text: s
                 kind=kind,
                 text=text[:300],
                 created_at=now,
+                delivered_at=delivered,
             )
             for user_id in sorted(recipients)
         ],
@@ -98,11 +129,10 @@ def queue(case: Case, event: CaseEvent, recipients: set[int], kind: str, text: s
             event=event, kind=kind, recipient_id__in=recipients
         ).select_related("recipient")
         outbox.enqueue(written, now)
-    transaction.on_commit(lambda: deliver_event(event.pk))
 
 
 def deliver_event(event_id: int) -> int:
-    """In-app delivery of one event's notices, right after the commit that wrote them."""
+    """In-app delivery of one event's notices that are not delivered yet."""
     return Notice.objects.filter(event_id=event_id, delivered_at=None).update(
         delivered_at=timezone.now()
     )

@@ -151,13 +151,18 @@ def roles_on_case(user, case) -> set[str]:
                 case.village_id is not None and a.beat.villages.filter(pk=case.village_id).exists()
             )
         elif a.role == Role.DEPARTMENT:
-            if department_ids is None:
-                department_ids = set(
-                    case.case_departments.filter(active=True).values_list(
-                        "department_id", flat=True
+            if a.department_id is not None and a.department_id == case.lead_department_id:
+                # The lead's link is active while it leads (dispatch sets both,
+                # return clears both): no look-up for the commonest case.
+                covers = True
+            else:
+                if department_ids is None:
+                    department_ids = set(
+                        case.case_departments.filter(active=True).values_list(
+                            "department_id", flat=True
+                        )
                     )
-                )
-            covers = a.department_id in department_ids
+                covers = a.department_id in department_ids
         elif a.role in (Role.DISPATCHER, Role.LEADER, Role.ADMIN):
             covers = a.town_id == case.town_id or (
                 bool(a.county_code) and case.town.county_code == a.county_code
