@@ -485,13 +485,12 @@ def demo_more(demo, demo_cases, django_db_blocker):
 
 def test_every_app_adds_its_part_of_the_demo(demo, demo_more):
     from wangge.community.models import ReserveCadre
+    from wangge.demo.more import built
     from wangge.fieldwork.models import Inspection, PlaceWatch, ServiceStation, Visit
     from wangge.grids.models import PlaceKind
     from wangge.integrations.models import Camera, HookSource
     from wangge.open311.models import Open311Request
     from wangge.points.models import PointEntry, Redemption, StarRating
-
-    from wangge.demo.more import built
 
     rows, steps = demo_more
     assert steps == list(range(6))  # five apps, then done

@@ -97,7 +97,7 @@ def test_figures_refuse_a_bad_period_and_a_foreign_scope(town, catalogue, api_as
     bad = api.get("/figures", {"period": "someday"})
     assert bad.status_code == 422 and "period" in bad.json()["fields"]
     foreign = api.get("/figures", {"scope": f"town:{town.other_town.pk}"})
-    assert foreign.status_code == 403
+    assert foreign.status_code == 404
 
 
 def test_public_requests_are_rate_limited(town, settings):

@@ -99,14 +99,14 @@ def test_grid_worker_sees_their_own_grid(client, town, cases):
 def test_grid_worker_cannot_ask_for_another_grid(client, town, cases, view):
     login(client, town.grid_worker)
     response = client.get(reverse(f"dashboard:{view}"), {"scope": f"grid:{town.b1.pk}"})
-    assert response.status_code == 403
+    assert response.status_code == 404
     assert "庄科村" not in response.content.decode()
 
 
 def test_grid_worker_cannot_ask_for_the_town_or_another_village(client, town, cases):
     login(client, town.grid_worker)
     for scope in (f"town:{town.town.pk}", f"village:{town.vb.pk}"):
-        assert client.get(reverse("dashboard:data"), {"scope": scope}).status_code == 403
+        assert client.get(reverse("dashboard:data"), {"scope": scope}).status_code == 404
 
 
 def test_grid_leader_sees_their_village_and_its_grids_but_not_the_other_village(
@@ -120,7 +120,7 @@ def test_grid_leader_sees_their_village_and_its_grids_but_not_the_other_village(
     assert grid.status_code == 200
     assert grid.json()["crumbs"][0]["param"] == f"village:{town.va.pk}"
     other = client.get(reverse("dashboard:data"), {"scope": f"village:{town.vb.pk}"})
-    assert other.status_code == 403
+    assert other.status_code == 404
 
 
 def test_department_sees_its_own_league_line(client, town, cases):
@@ -134,7 +134,7 @@ def test_department_sees_its_own_league_line(client, town, cases):
     assert [row["name"] for row in body["screen"]["league"]["department"]] == ["德亭派出所"]
     assert body["screen"]["figures"]["reported"] == 1
     town_scope = client.get(reverse("dashboard:data"), {"scope": f"town:{town.town.pk}"})
-    assert town_scope.status_code == 403
+    assert town_scope.status_code == 404
 
 
 def test_people_without_a_scope_are_refused(client, town):
@@ -406,7 +406,7 @@ def test_a_grid_leader_gets_links_only_where_they_may_go(client, town, cases, pa
     assert [row["param"] for row in screen["league"]["department"]] == [None, None]
     assert (
         client.get(reverse("dashboard:data"), {"scope": f"department:{town.pcs.pk}"}).status_code
-        == 403
+        == 404
     )
     assert [row["param"] for row in screen["league"]["worker"]] == [f"worker:{town.grid_worker.pk}"]
     assert {row["param"] for row in screen["fieldwork"]["visits"]["by_grid"]} == {
@@ -432,7 +432,7 @@ def test_a_department_sees_its_own_line_linked_and_no_other(client, town, cases,
         client.get(
             reverse("dashboard:data"), {"scope": f"worker:{town.grid_worker.pk}"}
         ).status_code
-        == 403
+        == 404
     )
 
 

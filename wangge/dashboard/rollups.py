@@ -135,9 +135,9 @@ def refresh_rollups(*, full: bool = False) -> int:
 
 
 def _rollup_filter(scope) -> Q | None:
-    if scope.kind in ("town", "village"):
+    if scope.kind in ("town", "village") and not scope.only:
         return Q(kind=scope.kind, key=scope.id)
-    return None  # grids, workers and departments: from the case rows
+    return None  # grids, workers, departments and police views: from the case rows
 
 
 def daily_volume(scope, period) -> list[dict]:

@@ -98,7 +98,7 @@ def _period_label(period: metrics.Period) -> str:
 def _allowed(user, param: str) -> bool:
     try:
         metrics.scope_for(user, param)
-    except (PermissionDenied, ValueError):
+    except (PermissionDenied, ValueError, Http404):
         return False
     return True
 
@@ -313,7 +313,10 @@ def feed(request):
     scope, _period = _read(request)
     since = None
     if request.GET.get("since"):
-        since = parse_datetime(request.GET["since"])
+        try:
+            since = parse_datetime(request.GET["since"])
+        except ValueError:  # shaped like a time, but no real one (month 13, offset +99)
+            since = None
         if since is None:
             raise BadInput(
                 _("The time %(since)s cannot be read.") % {"since": request.GET["since"]}

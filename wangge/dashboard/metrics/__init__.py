@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -74,6 +74,9 @@ def _midnight(day: date) -> datetime:
 # --- Periods -------------------------------------------------------------------
 
 
+FIRST_YEAR = 2000  # no town kept cases in wangge before this
+
+
 @dataclass(frozen=True)
 class Period:
     """A half-open interval [start, end) of aware datetimes in Asia/Shanghai."""
@@ -102,6 +105,9 @@ class Period:
                 if not 1 <= days <= MAX_DAYS:
                     raise ValueError
                 return cls(_midnight(today - timedelta(days=days - 1)), local, raw)
+            years = [] if raw.endswith("d") else [int(y) for y in re.findall(r"\d{4}", raw)]
+            if any(not FIRST_YEAR <= year <= today.year + 1 for year in years):
+                raise ValueError  # a typo like 0001 or 9999, not a period of the town
             if m := re.fullmatch(r"(\d{4})-(\d{1,2})", raw):
                 first = date(int(m[1]), int(m[2]), 1)
                 following = date(first.year + first.month // 12, first.month % 12 + 1, 1)
@@ -170,6 +176,9 @@ class Scope:
     name: str
     town_id: int | None = None
     grid_ids: tuple[int, ...] = ()
+    # "police": community police see a village's or grid's figures of the cases
+    # they may see there (emergencies and police matters), as on the case pages.
+    only: str = ""
 
     @property
     def param(self) -> str:
@@ -178,14 +187,18 @@ class Scope:
 
     def q(self) -> Q:
         if self.kind == "town":
-            return Q(town_id=self.id)
-        if self.kind == "village":
-            return Q(village_id=self.id)
-        if self.kind == "grid":
-            return Q(grid_id=self.id)
-        if self.kind == "department":
-            return Q(lead_department_id=self.id)
-        return Q(grid_id__in=self.grid_ids)
+            place = Q(town_id=self.id)
+        elif self.kind == "village":
+            place = Q(village_id=self.id)
+        elif self.kind == "grid":
+            place = Q(grid_id=self.id)
+        elif self.kind == "department":
+            place = Q(lead_department_id=self.id)
+        else:
+            place = Q(grid_id__in=self.grid_ids)
+        if self.only == "police":
+            place &= Q(priority=Priority.EMERGENCY) | Q(category__police_relevant=True)
+        return place
 
     def cases(self, queryset=None):
         """Narrow a Case queryset (default: all cases) to this scope."""
@@ -259,8 +272,10 @@ def _parse_scope_param(param: str) -> tuple[str, int]:
     return kind, int(ident)
 
 
-def may_see(user, scope: Scope) -> bool:
-    """Whether the user may ask for this scope's figures (decided from wangge.staff.scope)."""
+def may_see(user, scope: Scope, *, as_police: bool = True) -> bool:
+    """Whether the user may ask for this scope's figures (decided from wangge.staff.scope).
+
+    `as_police=False` leaves out what community police see through their beat."""
     from wangge.grids.models import Grid
     from wangge.staff.scope import scope_for as staff_scope
 
@@ -268,7 +283,7 @@ def may_see(user, scope: Scope) -> bool:
     if s.unrestricted:
         return True
     towns = s.ids("town")
-    villages = s.ids("village") | s.ids("police_village")
+    villages = s.ids("village") | (s.ids("police_village") if as_police else frozenset())
     grids = s.ids("grid")
     if scope.kind == "town":
         return scope.id in towns
@@ -293,18 +308,32 @@ def may_see(user, scope: Scope) -> bool:
 def scope_for(user, param: str | None) -> Scope:
     """The scope `param` names ("village:12"), or the user's own widest scope when None.
 
-    Raises PermissionDenied when the user may not see it (or has no scope at
-    all), ValueError on a malformed param, Http404 when it names nothing."""
-    from wangge.grids.models import Town
-    from wangge.staff.scope import scope_for as staff_scope
-
+    Raises Http404 when it names nothing or nothing the user may see (as any
+    row outside a scope), PermissionDenied when the user has no figures at all,
+    ValueError on a malformed param. Community police get a village's or grid's
+    figures of police matters only (`Scope.only`)."""
     if user is None or not user.is_authenticated:
         raise PermissionDenied
     if param:
         scope = make_scope(*_parse_scope_param(param))
         if not may_see(user, scope):
-            raise PermissionDenied(_("You may not see the figures of this scope."))
+            # Outside the user's scope is "not found", as everywhere: no hint it exists.
+            raise Http404(_("You may not see the figures of this scope."))
+        return _for_police(user, scope)
+    return _for_police(user, _own_scope(user))
+
+
+def _for_police(user, scope: Scope) -> Scope:
+    """Narrow a scope the user sees only through a police beat to police matters."""
+    if may_see(user, scope, as_police=False):
         return scope
+    return replace(scope, only="police")
+
+
+def _own_scope(user) -> Scope:
+    from wangge.grids.models import Town
+    from wangge.staff.scope import scope_for as staff_scope
+
     s = staff_scope(user)
     if s.unrestricted:
         town_id = user.town_id or Town.objects.order_by("pk").values_list("pk", flat=True).first()
@@ -1100,6 +1129,8 @@ def feed(scope: Scope, *, since=None, limit: int = 30, now=None) -> list[dict]:
     now = now or timezone.now()
     since = since or now - timedelta(hours=24)
     limit = max(0, int(limit))
+    from wangge.dashboard.reports import mask_text
+
     fields = ("id", "number", "title", "village__name", "grid__name", "light")
     base = scope.cases().annotate(light=_light_expression(now))
     new = base.filter(reported_at__gte=since, reported_at__lte=now).order_by("-reported_at")
@@ -1112,7 +1143,7 @@ def feed(scope: Scope, *, since=None, limit: int = 30, now=None) -> list[dict]:
         {
             "id": r["id"],
             "number": r["number"],
-            "title": r["title"],
+            "title": mask_text(r["title"]),  # a title may hold a phone or ID number
             "kind": r["kind"],
             "at": timezone.localtime(r["at"], _tz()).isoformat(),
             "light": r["light"] or None,

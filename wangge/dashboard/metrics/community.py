@@ -34,7 +34,8 @@ def _village_q(scope, prefix: str = "") -> Q:
     if scope.kind in ("grid", "worker"):
         villages = scope.grids().values("village_id")
         return Q(**{f"{prefix}village_id__in": villages})
-    return Q(**{f"{prefix}town_id": scope.town_id})
+    # A department holds no village's projects, cadres or goods of its own.
+    return Q(pk__in=[])
 
 
 def _household_q(scope) -> Q:
@@ -45,7 +46,7 @@ def _household_q(scope) -> Q:
         return Q(village_id=scope.id)
     if scope.kind in ("grid", "worker"):
         return Q(household__grid_id__in=_grid_ids(scope))
-    return Q(town_id=scope.town_id)
+    return Q(pk__in=[])  # a department holds no households
 
 
 def points_summary(scope, period) -> dict:
