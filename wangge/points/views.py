@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Count, Q, Sum, Value
+from django.db.models import Count, Q, Value
 from django.db.models.functions import Coalesce
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -23,7 +23,6 @@ from wangge.points import services
 from wangge.points.errors import NotFound, PointsError
 from wangge.points.models import (
     AwardProposal,
-    EntryKind,
     FamilyNomination,
     Good,
     PointEntry,
@@ -407,38 +406,11 @@ def select(request, pk):
     return redirect(reverse("points:ratings") + f"?year={nomination.year}")
 
 
-def _top_households(user, period, limit=10):
-    """The households in the user's area with the most points awarded in the period.
-
-    Ranked inside the area (visible_to first, then order and slice), so a grid
-    worker sees the top of their own grid, not what is left of the town's top.
-    Same figure as points_leaderboard's households: awards (not deductions)."""
-    first = timezone.localtime(period.start).date()
-    after = timezone.localtime(period.end).date()
-    rows = (
-        PointEntry.objects.visible_to(user)
-        .filter(kind=EntryKind.AWARD, occurred_on__gte=first, occurred_on__lt=after)
-        .values("household_id", "household__number", "village__name")
-        .annotate(awarded=Sum("points"))
-        .filter(awarded__gt=0)
-        .order_by("-awarded", "household__number")[:limit]
-    )
-    return [
-        {
-            "household_id": row["household_id"],
-            "number": row["household__number"],
-            "village": row["village__name"],
-            "awarded": row["awarded"],
-        }
-        for row in rows
-    ]
-
-
 @login_required
 def leaderboard(request):
     _need(request, "points.view_pointentry")
     from wangge.dashboard.metrics import Period, Scope
-    from wangge.dashboard.metrics.community import points_leaderboard
+    from wangge.dashboard.metrics.community import points_leaderboard, top_households
 
     this_year = timezone.localdate().year
     year = _int(request.GET.get("year"), this_year)
@@ -451,7 +423,7 @@ def leaderboard(request):
     board = {"villages": [], "households": []}
     if town is not None:
         board = points_leaderboard(Scope("town", town.pk, town.name, town.pk), period, limit=0)
-        board["households"] = _top_households(request.user, period)
+        board["households"] = top_households(PointEntry.objects.visible_to(request.user), period)
     return render(
         request,
         "points/leaderboard.html",

@@ -225,3 +225,30 @@ def reserve_cadre_pipeline(scope) -> dict:
         "assessments": assessed["assessments"],
         "mean_total": round(assessed["mean_total"] or 0, 1),
     }
+
+
+def top_households(entries, period, limit: int = 10) -> list[dict]:
+    """The households with the most points awarded in the period, among `entries`
+    (ledger entries already narrowed to what the person may see: ranked inside
+    the area, so a grid worker sees the top of their own grid). Awards, not
+    deductions — the same figure as points_leaderboard's households."""
+    from wangge.points.models import EntryKind
+
+    first = timezone.localtime(period.start).date()
+    after = timezone.localtime(period.end).date()
+    rows = (
+        entries.filter(kind=EntryKind.AWARD, occurred_on__gte=first, occurred_on__lt=after)
+        .values("household_id", "household__number", "village__name")
+        .annotate(awarded=Sum("points"))
+        .filter(awarded__gt=0)
+        .order_by("-awarded", "household__number")[:limit]
+    )
+    return [
+        {
+            "household_id": row["household_id"],
+            "number": row["household__number"],
+            "village": row["village__name"],
+            "awarded": row["awarded"],
+        }
+        for row in rows
+    ]
