@@ -22,7 +22,7 @@ from django.core.cache import cache
 from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, override
+from django.utils.translation import gettext_lazy, override, pgettext_lazy
 from openpyxl import Workbook
 
 from wangge.cases import sla
@@ -39,9 +39,10 @@ Progress = Callable[[int, int], None]
 # The figures of DESIGN §5, in the order a report lists them, with their
 # official names (the page uses the same labels).
 FIGURE_LABELS = {
-    "reported": gettext_lazy("Reported"),
-    "accepted": gettext_lazy("Accepted"),
-    "closed": gettext_lazy("Closed"),
+    # A count, not a case's state: its own context (上报数, not 已提交).
+    "reported": pgettext_lazy("figure", "Reported"),
+    "accepted": pgettext_lazy("figure", "Accepted"),
+    "closed": pgettext_lazy("figure", "Closed"),
     "open_now": gettext_lazy("Open now"),
     "overdue_now": gettext_lazy("Overdue now"),
     "response_rate": gettext_lazy("Response rate"),

@@ -19,7 +19,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 from shapely.geometry import mapping, shape
@@ -188,8 +188,8 @@ def _labels() -> dict:
             "today": _("Today"),
             "period": _("Period"),
             "daily": _("Daily volume"),
-            "reported_series": _("Reported"),
-            "closed_series": _("Closed"),
+            "reported_series": pgettext("figure", "Reported"),
+            "closed_series": pgettext("figure", "Closed"),
             "yoy": _("Year over year"),
             "petition": _("Petitions"),
             "public_order": _("Public order"),
