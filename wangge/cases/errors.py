@@ -2,17 +2,13 @@
 
 from django.utils.translation import gettext_lazy as _
 
+from wangge.core.errors import Refused
 
-class CaseError(Exception):
-    """Base of every refusal; `code` is stable for the API, `message` is for people."""
+
+class CaseError(Refused):
+    """Base of every refusal of a case action (see `core.errors`)."""
 
     code = "case_error"
-    default_message = _("The action was refused.")
-
-    def __init__(self, message=None, *, field: str | None = None):
-        self.message = message or self.default_message
-        self.field = field
-        super().__init__(str(self.message))
 
 
 class IllegalTransition(CaseError):
