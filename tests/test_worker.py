@@ -181,3 +181,31 @@ def test_sigterm_stops_the_worker_loop_cleanly(town, make_case):
     out, err = worker.communicate(timeout=20)
     assert worker.returncode == 0, err
     assert "stopping" in out
+
+
+def test_a_row_the_worker_held_is_locked_again_in_a_later_transaction(
+    transactional_db, town, make_case
+):
+    """`lifecycle.hold` spares the worker a second locked read only inside the
+    transaction that locked the row: a stale copy used later is a Conflict."""
+    from datetime import timedelta
+
+    from django.db import transaction
+    from django.utils import timezone
+
+    from wangge.cases import lifecycle, worker
+    from wangge.cases.errors import Conflict
+    from wangge.cases.models import Case
+    from wangge.cases.rules import SYSTEM
+
+    case = make_case()
+    Case.objects.filter(pk=case.pk).update(next_check_at=timezone.now() - timedelta(minutes=1))
+    with transaction.atomic():
+        held = worker._claim(case.pk, timezone.now())
+        assert lifecycle._is_held(held)
+    lifecycle.accept(case.pk, town.grid_worker)  # someone moves on meanwhile
+    with transaction.atomic():
+        assert not lifecycle._is_held(held)
+        with pytest.raises(Conflict):
+            lifecycle.urge(held, SYSTEM, note="督办", milestone="accept")
+    assert Case.objects.get(pk=case.pk).state == "accepted"

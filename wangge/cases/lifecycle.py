@@ -146,7 +146,8 @@ def _transition(
     now = now or clock.now()
     expected_version = case.version if isinstance(case, Case) else None
     case_id = case.pk if isinstance(case, Case) else case
-    held = isinstance(case, Case) and _is_held(case)
+    # Only the worker holds rows, and only within the transaction that locked them.
+    held = actor == SYSTEM and isinstance(case, Case) and _is_held(case)
     # A case the worker locked in this very transaction is not read again, and
     # needs no savepoint: a failure undoes the worker's whole transaction.
     with transaction.atomic(savepoint=not held):
@@ -207,6 +208,9 @@ def hold(case: Case) -> Case:
     worker's `select_for_update`): transitions on it in the same transaction
     skip the second locked read."""
     case._held_in = _transaction_token()
+    # The mark ends with the transaction: a later one on the same connection
+    # (same token) must lock and check the version again.
+    transaction.on_commit(lambda: case.__dict__.pop("_held_in", None))
     return case
 
 
