@@ -25,7 +25,7 @@ from wangge.cases.choices import OPEN_STATES, CategoryKind, Channel, Milestone, 
 from wangge.cases.errors import IdempotencyMismatch, InvalidInput, MissingInput
 from wangge.cases.lifecycle import _plan_checks, start_milestone
 from wangge.cases.models import Case, CaseEvent, CaseSequence, Category, IdempotencyRecord
-from wangge.grids.locator import locate
+from wangge.grids.locator import distance_m, locate
 from wangge.grids.models import Grid, Town
 from wangge.residents import pii
 from wangge.residents.validators import validate_phone
@@ -65,13 +65,6 @@ def _next_number(town: Town, moment: datetime) -> str:
     return f"{town.case_prefix}{year}{row[0]:06d}"
 
 
-def _distance_m(lat1, lon1, lat2, lon2) -> float:
-    # Equirectangular: exact enough within a town.
-    x = math.radians(lon2 - lon1) * math.cos(math.radians((lat1 + lat2) / 2))
-    y = math.radians(lat2 - lat1)
-    return 6_371_000 * math.hypot(x, y)
-
-
 def likely_duplicate(case: Case) -> Case | None:
     """An open case of the same category nearby in the last hours (settings decide how near)."""
     if case.latitude is None or case.longitude is None:
@@ -94,7 +87,7 @@ def likely_duplicate(case: Case) -> Case | None:
         .values_list("pk", "latitude", "longitude")
     )
     for pk, lat, lon in candidates:
-        if _distance_m(case.latitude, case.longitude, lat, lon) <= radius:
+        if distance_m(case.latitude, case.longitude, lat, lon) <= radius:
             return Case.objects.get(pk=pk)
     return None
 

@@ -37,10 +37,10 @@ from wangge.fieldwork.models import (
     VisitPlan,
     default_windows,
 )
+from wangge.grids.locator import EARTH_RADIUS_M, distance_m
 from wangge.grids.models import Grid, Place, PlaceKind
 from wangge.residents.models import Household, Resident
 
-EARTH_RADIUS_M = 6_371_000
 # A finding that a seal is breached opens this hazard (矿山安全隐患) unless told otherwise.
 SEAL_BREACH_CATEGORY = "AQ02"
 
@@ -59,14 +59,6 @@ class NotFound(FieldworkError):
 
 
 # --- Distances and settings ---------------------------------------------------
-
-
-def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """Great-circle distance in metres (haversine)."""
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(a)))
 
 
 def check_in_radius_m() -> float:

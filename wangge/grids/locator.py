@@ -250,3 +250,15 @@ def invalidate() -> None:
 
 def locate(lon: float, lat: float) -> Location:
     return get_locator().locate(lon, lat)
+
+
+EARTH_RADIUS_M = 6_371_000
+
+
+def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance in metres (haversine): duplicates near a case,
+    check-ins near a place, households near a station."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(a)))

@@ -23,15 +23,12 @@ from datetime import timedelta
 
 from django.db.models import Case, Count, Exists, OuterRef, Q, Value, When
 
+from wangge.dashboard.metrics import _rate
 from wangge.fieldwork.models import WATCHED_KINDS, Inspection, SealState, Visit
 from wangge.grids.models import Place, PlaceKind
 from wangge.residents.models import Household
 
 KINDS = [str(k) for k in WATCHED_KINDS]
-
-
-def _rate(part: int, whole: int) -> float | None:
-    return round(part / whole, 4) if whole else None
 
 
 def _worker_grids(scope):
