@@ -4,7 +4,6 @@ report progress."""
 
 from __future__ import annotations
 
-import re
 from datetime import date
 
 from django.db import transaction
@@ -27,39 +26,15 @@ from wangge.community.models import (
     ReserveCadre,
     Stage,
 )
+from wangge.core.numbers import whole_number
 from wangge.grids.models import Village
 from wangge.residents.models import Resident
 
 # Progress beyond this multiple of a target is taken for a typing error.
 MAX_OVERFULFILMENT = 2
 
+
 # The largest primary key both SQLite and PostgreSQL (integer) take.
-MAX_ID = 2**31 - 1
-_WHOLE = re.compile(r"-?[0-9]+")
-
-
-def whole_number(value, *, low: int | None = None, high: int | None = None) -> int | None:
-    """value (an int, or text of ASCII digits with an optional minus sign) as an int
-    within [low, high], else None. "²", "--5", "1.5" and "" are not whole numbers."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, str):
-        text = value.strip()
-        if not _WHOLE.fullmatch(text) or len(text) > 30:
-            return None
-        value = int(text)
-    if not isinstance(value, int):
-        return None
-    if (low is not None and value < low) or (high is not None and value > high):
-        return None
-    return value
-
-
-def object_id(value) -> int | None:
-    """A primary key given as text, or None when it cannot be one."""
-    return whole_number(value, low=1, high=MAX_ID)
-
-
 def _require(actor, perm: str) -> None:
     if not actor.has_perm(perm):
         raise NotAllowed()

@@ -26,6 +26,7 @@ from wangge.community.models import (
     ReserveCadre,
     Stage,
 )
+from wangge.core.numbers import object_id
 from wangge.grids.models import Village
 
 
@@ -62,7 +63,7 @@ def cadres(request):
         .order_by("village__code", "name")
     )
     # A village id that cannot be one is ignored like an absent filter.
-    village = services.object_id(request.GET.get("village", ""))
+    village = object_id(request.GET.get("village", ""))
     if village is not None:
         rows = rows.filter(village_id=village)
     columns = {stage: [] for stage in [*PIPELINE, Stage.LEFT]}

@@ -2,7 +2,6 @@
 counter, approvals, star ratings and 最美家庭, the leaderboard. Thin: parse,
 authorise, call one service, respond."""
 
-import re
 from datetime import date
 
 from django.contrib import messages
@@ -18,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from wangge.core.numbers import MAX_INT, object_id, whole_number
 from wangge.grids.models import Village
 from wangge.points import services
 from wangge.points.errors import NotFound, PointsError
@@ -45,27 +45,13 @@ def _refused(request, error: PointsError):
 
 
 # The largest integer both SQLite and PostgreSQL (integer columns) take.
-MAX_INT = 2**31 - 1
-_WHOLE = re.compile(r"-?[0-9]+")
-
-
 def _int(value, default=None):
-    """value as a whole number within ±MAX_INT, else default.
-
-    ASCII digits only (not "²" or "--5"): a value a column cannot hold is treated
-    like an absent one, so a bad filter is ignored and a bad form field refused
-    with the form's own message."""
-    text = str(value).strip() if value is not None else ""
-    if not _WHOLE.fullmatch(text) or len(text) > 11:
-        return default
-    number = int(text)
-    return number if -MAX_INT <= number <= MAX_INT else default
+    """value as a whole number a column can hold, else default (core.numbers)."""
+    number = whole_number(value)
+    return number if number is not None and -MAX_INT <= number <= MAX_INT else default
 
 
-def _id(value):
-    """A primary key given as text, or None when it cannot be one."""
-    number = _int(value)
-    return number if number is not None and number > 0 else None
+_id = object_id
 
 
 def _date(value):
