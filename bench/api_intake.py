@@ -2,7 +2,9 @@
 
 Builds the full demo town in a throwaway database (SQLite in /tmp, or the
 DATABASE_URL you give), starts `wangge serve` (gunicorn) on loopback, and drives
-it from a second process with keep-alive connections (threads + http.client):
+it from second processes with keep-alive connections — wrk (Debian package `wrk`;
+light on the CPU the server needs) for the closed loops when it is installed,
+else Python threads with http.client — and Python for the paced run:
 
 1. a trivial authenticated GET (`/api/v1/me`) as fast as it goes — the baseline;
 2. intake (`POST /api/v1/cases`: token, grid lookup, deadlines, event, notices,
@@ -21,10 +23,12 @@ import http.client
 import json
 import os
 import random
+import shutil
 import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import uuid
@@ -165,15 +169,16 @@ def drive(config: dict) -> dict:
     _closed_loop(port, token, connections, 2, me)
     _closed_loop(port, token, 2, 2, intake)
     results = {}
-    rate, latencies, errors = _closed_loop(port, token, connections, seconds, me)
-    results["get"] = {"rate": rate, "p50": _percentile(latencies, 0.5), "errors": errors}
-    rate, latencies, errors = _closed_loop(port, token, connections, seconds, intake)
-    results["intake"] = {
-        "rate": rate,
-        "p50": _percentile(latencies, 0.5),
-        "p99": _percentile(latencies, 0.99),
-        "errors": errors,
-    }
+    if config["closed_loop"]:  # without wrk: this process drives the closed loops too
+        rate, latencies, errors = _closed_loop(port, token, connections, seconds, me)
+        results["get"] = {"rate": rate, "p50": _percentile(latencies, 0.5), "errors": errors}
+        rate, latencies, errors = _closed_loop(port, token, connections, seconds, intake)
+        results["intake"] = {
+            "rate": rate,
+            "p50": _percentile(latencies, 0.5),
+            "p99": _percentile(latencies, 0.99),
+            "errors": errors,
+        }
     latencies, errors = _open_loop(port, token, 200, seconds, connections * 2, intake)
     results["intake_200"] = {
         "count": len(latencies),
@@ -183,6 +188,79 @@ def drive(config: dict) -> dict:
         "errors": errors,
     }
     return results
+
+
+# --- wrk (C, light on the CPU the server needs) for the closed loops -----------------------
+
+_WRK_INTAKE = """
+local points = {%(points)s}
+local categories = {%(categories)s}
+local counter = 0
+local prefix = ""
+function setup(thread)
+  thread:set("prefix", tostring(math.random(1, 1000000000)))
+end
+function init(args)
+  math.randomseed(tonumber(prefix) or 1)
+end
+function request()
+  counter = counter + 1
+  local p = points[math.random(#points)]
+  local body = string.format(
+    '{"category":"%%s","title":"路灯不亮","description":"基准测试上报","channel":"patrol",'
+      .. '"latitude":%%.6f,"longitude":%%.6f}',
+    categories[math.random(#categories)],
+    p[1] + (math.random() - 0.5) * 0.001,
+    p[2] + (math.random() - 0.5) * 0.001)
+  wrk.headers["Idempotency-Key"] = prefix .. "-" .. counter
+  return wrk.format("POST", "/api/v1/cases", nil, body)
+end
+"""
+
+
+def _wrk(port, token, path, seconds, connections, script=None) -> dict:
+    """Run wrk; its rate, p50 and p99 (from --latency) and the non-2xx count."""
+    command = ["wrk", f"-t{min(2, connections)}", f"-c{connections}", f"-d{seconds:.0f}s"]
+    command += ["--latency", "-H", f"Authorization: Bearer {token}"]
+    if script:
+        command += ["-s", script, "-H", "Content-Type: application/json"]
+    output = subprocess.run(
+        [*command, f"http://127.0.0.1:{port}{path}"], capture_output=True, text=True, check=True
+    ).stdout
+    result = {"errors": 0}
+    for line in output.splitlines():
+        words = line.split()
+        if line.startswith("Requests/sec:"):
+            result["rate"] = float(words[1])
+        elif words[:1] in (["50%"], ["99%"]):
+            result["p50" if words[0] == "50%" else "p99"] = _seconds(words[1])
+        elif line.startswith("Non-2xx"):
+            result["errors"] = int(words[-1])
+    return result
+
+
+def _seconds(text: str) -> float:
+    for unit, factor in (("us", 1e-6), ("ms", 1e-3), ("s", 1.0)):
+        if text.endswith(unit):
+            return float(text[: -len(unit)]) * factor
+    raise ValueError(text)
+
+
+def _closed_loops_with_wrk(port, token, points, categories, seconds, connections) -> dict:
+    script = Path(tempfile.gettempdir()) / "wangge-bench-intake.lua"
+    script.write_text(
+        _WRK_INTAKE
+        % {
+            "points": ", ".join(f"{{{lat!r}, {lon!r}}}" for lat, lon in points),
+            "categories": ", ".join(f'"{code}"' for code in categories),
+        }
+    )
+    _wrk(port, token, "/api/v1/me", 2, connections)  # warm-up
+    _wrk(port, token, "/api/v1/cases", 2, connections, str(script))
+    return {
+        "get": _wrk(port, token, "/api/v1/me", seconds, connections),
+        "intake": _wrk(port, token, "/api/v1/cases", seconds, connections, str(script)),
+    }
 
 
 # --- The set-up (this process) ----------------------------------------------------------
@@ -258,6 +336,7 @@ def main(seconds: float, connections: int, workers: int, threads: int) -> None:
     )
     try:
         _wait_for(port, server)
+        with_wrk = shutil.which("wrk") is not None
         config = {
             "port": port,
             "token": raw,
@@ -265,7 +344,11 @@ def main(seconds: float, connections: int, workers: int, threads: int) -> None:
             "categories": categories,
             "seconds": seconds,
             "connections": connections,
+            "closed_loop": not with_wrk,
         }
+        loops = {}
+        if with_wrk:
+            loops = _closed_loops_with_wrk(port, raw, points, categories, seconds, connections)
         driver = subprocess.run(
             [sys.executable, __file__, "--drive"],
             input=json.dumps(config),
@@ -273,7 +356,7 @@ def main(seconds: float, connections: int, workers: int, threads: int) -> None:
             text=True,
             check=True,
         )
-        results = json.loads(driver.stdout)
+        results = {**json.loads(driver.stdout), **loops}
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -283,7 +366,8 @@ def main(seconds: float, connections: int, workers: int, threads: int) -> None:
     engine = url.split(":")[0]
     print(
         f"database: {engine}; gunicorn {workers} workers × {threads} threads; "
-        f"driver: {connections} keep-alive connections, {seconds:.0f} s per run"
+        f"load: {'wrk' if with_wrk else 'Python threads'}, {connections} keep-alive connections, "
+        f"{seconds:.0f} s per run"
     )
     print(
         f"GET /api/v1/me (token): {get['rate']:,.0f} req/s, p50 {get['p50'] * 1000:.1f} ms, "

@@ -96,7 +96,10 @@ TEMPLATES = [
 DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'wangge.sqlite3'}")
 _db = dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("WANGGE_DB_CONN_MAX_AGE", 60))
 if _db["ENGINE"] == "django.db.backends.sqlite3":
-    _db["CONN_MAX_AGE"] = 0
+    # Django's backend with writers queued on a lock file (wangge/core/sqlite).
+    _db["ENGINE"] = "wangge.core.sqlite"
+    # Connections are kept (WANGGE_DB_CONN_MAX_AGE) as on PostgreSQL: opening one
+    # (its pragmas, Django's SQL functions) cost 1.5 ms, more than most requests.
     _db["OPTIONS"] = {
         # Writers take the lock at BEGIN, so two writers queue instead of
         # failing half-way with "database is locked".

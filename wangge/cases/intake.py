@@ -25,6 +25,7 @@ from wangge.cases.choices import OPEN_STATES, CategoryKind, Channel, Milestone, 
 from wangge.cases.errors import IdempotencyMismatch, InvalidInput, MissingInput
 from wangge.cases.lifecycle import _plan_checks, start_milestone
 from wangge.cases.models import Case, CaseEvent, CaseSequence, Category, IdempotencyRecord
+from wangge.core import rows
 from wangge.grids.locator import distance_m, locate
 from wangge.grids.models import Grid, Town
 from wangge.residents import pii
@@ -65,31 +66,56 @@ def _next_number(town: Town, moment: datetime) -> str:
     return f"{town.case_prefix}{year}{row[0]:06d}"
 
 
-def likely_duplicate(case: Case) -> Case | None:
-    """An open case of the same category nearby in the last hours (settings decide how near)."""
+def likely_duplicate(case: Case) -> int | None:
+    """The id of an open case of the same category nearby in the last hours
+    (settings decide how near)."""
     if case.latitude is None or case.longitude is None:
         return None
     radius = settings.WANGGE_DUPLICATE_RADIUS_M
     hours = settings.WANGGE_DUPLICATE_WINDOW_HOURS
     dlat = radius / 111_000
     dlon = radius / (111_320 * max(math.cos(math.radians(case.latitude)), 0.01))
-    candidates = (
-        Case.objects.filter(
-            town_id=case.town_id,
-            category_id=case.category_id,
-            state__in=OPEN_STATES,
-            reported_at__gte=case.reported_at - timedelta(hours=hours),
-            latitude__range=(case.latitude - dlat, case.latitude + dlat),
-            longitude__range=(case.longitude - dlon, case.longitude + dlon),
+
+    def build(town_id, category_id, since, south, north, west, east):
+        return (
+            Case.objects.filter(
+                town_id=town_id,
+                category_id=category_id,
+                state__in=OPEN_STATES,
+                reported_at__gte=since,
+                latitude__range=(south, north),
+                longitude__range=(west, east),
+            )
+            .order_by("reported_at")
+            .values_list("pk", "latitude", "longitude")
         )
-        .exclude(pk=case.pk)
-        .order_by("reported_at")
-        .values_list("pk", "latitude", "longitude")
+
+    # Asked on every report: composed once.
+    statement = rows.prepare(
+        "likely duplicate", build, [int, int, datetime, float, float, float, float]
+    )
+    candidates = statement.rows(
+        case.town_id,
+        case.category_id,
+        case.reported_at - timedelta(hours=hours),
+        case.latitude - dlat,
+        case.latitude + dlat,
+        case.longitude - dlon,
+        case.longitude + dlon,
     )
     for pk, lat, lon in candidates:
         if distance_m(case.latitude, case.longitude, lat, lon) <= radius:
-            return Case.objects.get(pk=pk)
+            return pk
     return None
+
+
+def _grid(grid_id: int) -> Grid | None:
+    statement = rows.prepare(
+        "grid with its town",
+        lambda pk: Grid.objects.filter(pk=pk).select_related("town").order_by(),
+        [int],
+    )
+    return next(iter(statement.instances(grid_id)), None)
 
 
 def report(
@@ -166,7 +192,7 @@ def report(
     location = None
     if grid is None and latitude is not None:
         location = locate(longitude, latitude)
-        grid = Grid.objects.filter(pk=location.grid_id).select_related("town").first()
+        grid = _grid(location.grid_id) if location.grid_id else None
     if grid is not None:
         town = grid.town
     elif town is None and not isinstance(actor, str):
@@ -209,28 +235,32 @@ def report(
                 # The 15 minutes run on the wall clock whatever the policy's clock.
                 case.on_scene_due_at = now + timedelta(minutes=policy.on_scene_minutes)
                 case.sla_starts = {**case.sla_starts, Milestone.ON_SCENE: now.isoformat()}
-            case.likely_duplicate_of = likely_duplicate(case)
+            case.likely_duplicate_of_id = likely_duplicate(case)
             _plan_checks(case, now)
-            case.save()
-            event = CaseEvent.objects.create(
-                town=town,
-                case=case,
-                at=now,
-                actor=None if isinstance(actor, str) else actor,
-                actor_label=actor if isinstance(actor, str) else "",
-                action="report",
-                to_state=case.state,
-                level=case.level,
-                note=description[:2000],
-                data={"channel": channel, "needs_placing": case.needs_placing},
+            rows.insert(case)
+            event = rows.insert(
+                CaseEvent(
+                    town=town,
+                    case=case,
+                    at=now,
+                    actor=None if isinstance(actor, str) else actor,
+                    actor_label=actor if isinstance(actor, str) else "",
+                    action="report",
+                    to_state=case.state,
+                    level=case.level,
+                    note=description[:2000],
+                    data={"channel": channel, "needs_placing": case.needs_placing},
+                )
             )
             if idempotency_key:
-                IdempotencyRecord.objects.create(
-                    key=idempotency_key,
-                    client=client,
-                    request_hash=_request_hash(fields),
-                    case=case,
-                    created_at=now,
+                rows.insert(
+                    IdempotencyRecord(
+                        key=idempotency_key,
+                        client=client,
+                        request_hash=_request_hash(fields),
+                        case=case,
+                        created_at=now,
+                    )
                 )
             _notify_report(case, event)
     except IntegrityError:

@@ -16,11 +16,10 @@ MissingInput / InvalidInput, Conflict (someone changed the case first).
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from datetime import datetime
 
-from django.core.exceptions import EmptyResultSet
 from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
@@ -37,6 +36,7 @@ from wangge.cases.errors import (
 from wangge.cases.labels import ACTION_LABELS, FIELD_LABELS
 from wangge.cases.models import Case, CaseDepartment, CaseEvent
 from wangge.cases.rules import INTEGRATION, REPORTER, RULES, SYSTEM, roles_on_case
+from wangge.core import rows
 from wangge.staff.models import Department
 from wangge.staff.scope import assignments, scope_for
 
@@ -53,62 +53,19 @@ def _lock(case_id: int, actor) -> Case:
     distinct scope and reused with the case id: every transition starts here,
     and composing and compiling the scope's filter was its largest cost.
     """
-    statement = _lock_statement(actor)
-    if statement is None:  # the actor sees no case at all
-        raise CaseNotFound()
-    params = list(statement.params)
-    params[statement.slot] = case_id
-    with connection.cursor() as cursor:
-        cursor.execute(statement.sql, params)
-        rows = cursor.fetchall()
-    if not rows:
-        raise CaseNotFound()
-    (row,) = statement.compiler.apply_converters(rows, statement.converters)
-    return Case.from_db(connection.alias, statement.attnames, row)
-
-
-@dataclass(frozen=True)
-class _Statement:
-    sql: str
-    params: tuple
-    slot: int  # where the case id goes in params
-    attnames: list[str]
-    compiler: object
-    converters: dict
-
-
-_SENTINEL = -7_340_033  # stands for the case id while compiling; never a real pk
-_LOCK_STATEMENTS: dict[tuple, _Statement | None] = {}
-
-
-def _lock_statement(actor) -> _Statement | None:
     scope = None if isinstance(actor, str) else scope_for(actor)
-    key = (connection.alias, connection.vendor, _scope_key(scope))
-    if key not in _LOCK_STATEMENTS:
-        if len(_LOCK_STATEMENTS) > 1000:  # scopes are few; stay bounded anyway
-            _LOCK_STATEMENTS.clear()
-        _LOCK_STATEMENTS[key] = _compile_lock(None if scope is None else actor)
-    return _LOCK_STATEMENTS[key]
 
+    def build(case_id):
+        queryset = Case.objects.all() if scope is None else Case.objects.visible_to(actor)
+        if connection.features.has_select_for_update:
+            queryset = queryset.select_for_update(of=("self",))
+        return queryset.filter(pk=case_id).order_by()
 
-def _compile_lock(actor) -> _Statement | None:
-    queryset = Case.objects.all() if actor is None else Case.objects.visible_to(actor)
-    if connection.features.has_select_for_update:
-        queryset = queryset.select_for_update(of=("self",))
-    compiler = queryset.filter(pk=_SENTINEL).order_by().query.get_compiler(connection.alias)
-    try:
-        sql, params = compiler.as_sql()
-    except EmptyResultSet:  # the scope shows nothing at all
-        return None
-    columns = [column for column, _, _ in compiler.select[: compiler.col_count]]
-    return _Statement(
-        sql=sql,
-        params=tuple(params),
-        slot=list(params).index(_SENTINEL),
-        attnames=[column.target.attname for column in columns],
-        compiler=compiler,
-        converters=compiler.get_converters(columns),
-    )
+    statement = rows.prepare(("lock case", _scope_key(scope)), build, [int])
+    found = statement.instances(case_id) if statement is not None else []
+    if not found:  # not there, or outside the actor's scope
+        raise CaseNotFound()
+    return found[0]
 
 
 def _scope_key(scope) -> tuple | None:
@@ -176,21 +133,23 @@ def _transition(
         locked.state = new_state or locked.state
         locked.version += 1
         _plan_checks(locked, now)
-        changed = [name for name, value in _values(locked).items() if before[name] != value]
-        locked.save(update_fields=changed + ["updated_at"])
-        event = CaseEvent.objects.create(
-            town_id=locked.town_id,
-            case=locked,
-            at=now,
-            actor=None if isinstance(actor, str) else actor,
-            actor_label=actor if isinstance(actor, str) else "",
-            action=action,
-            from_state=from_state,
-            to_state=locked.state,
-            level=locked.level,
-            note=note,
-            data=_jsonable(data),
-            internal=internal,
+        changed = _changed(before, locked)
+        rows.update(locked, changed + ["updated_at"])
+        event = rows.insert(
+            CaseEvent(
+                town_id=locked.town_id,
+                case=locked,
+                at=now,
+                actor=None if isinstance(actor, str) else actor,
+                actor_label=actor if isinstance(actor, str) else "",
+                action=action,
+                from_state=from_state,
+                to_state=locked.state,
+                level=locked.level,
+                note=note,
+                data=_jsonable(data),
+                internal=internal,
+            )
         )
         if notice:
             recipients, text = notice(locked)
@@ -225,16 +184,22 @@ def _transaction_token():
     return (id(connection.connection), tuple(connection.savepoint_ids))
 
 
-_FIELDS = [f for f in Case._meta.concrete_fields if not f.primary_key]
+_COLUMNS = [f.attname for f in Case._meta.concrete_fields]
+_ATTNAMES = [name for name in _COLUMNS if name != Case._meta.pk.attname]
+_values = operator.attrgetter(*_ATTNAMES)  # a case's columns, as a tuple
 
 
-def _values(case: Case) -> dict:
-    return {f.attname: getattr(case, f.attname) for f in _FIELDS}
+def _changed(before: tuple, case: Case) -> list[str]:
+    return [
+        name for name, old, new in zip(_ATTNAMES, before, _values(case), strict=True) if old != new
+    ]
 
 
 def _copy_into(stale: Case, fresh: Case) -> None:
-    for field in Case._meta.concrete_fields:
-        setattr(stale, field.attname, getattr(fresh, field.attname))
+    """The caller's copy takes the locked row's columns (and its cached related objects)."""
+    columns = fresh.__dict__
+    stale.__dict__.update({name: columns[name] for name in _COLUMNS if name in columns})
+    stale._state.fields_cache = dict(fresh._state.fields_cache)
 
 
 def _jsonable(data: dict) -> dict:
@@ -444,19 +409,22 @@ def dispatch(
         if lead_department in co_departments:
             raise InvalidInput(_("The lead department cannot also co-handle."), field="co")
         wanted = {(lead_department.pk, "lead")} | {(d.pk, "co") for d in co_departments}
-        links = c.case_departments.filter(role__in=["lead", "co"])
         # Only dispatch makes lead and co links, and only return takes the lead
         # away (counting it): a case never led nor returned has none to read.
-        first = c.lead_department_id is None and not c.return_count
-        existing = {} if first else {(link.department_id, link.role): link.pk for link in links}
+        existing = {}
+        if c.lead_department_id is not None or c.return_count:
+            links = c.case_departments.filter(role__in=["lead", "co"])
+            existing = {(link.department_id, link.role): link.pk for link in links}
         if existing:  # a re-dispatch: earlier departments step back, chosen ones return
             kept = [existing[k] for k in wanted if k in existing]
             links.exclude(pk__in=kept).update(active=False)
             links.filter(pk__in=kept).update(active=True, added_at=now)
-        CaseDepartment.objects.bulk_create(
-            CaseDepartment(case=c, department_id=d, role=role, active=True, added_at=now)
-            for d, role in wanted
-            if (d, role) not in existing
+        rows.insert_many(
+            [
+                CaseDepartment(case=c, department_id=d, role=role, active=True, added_at=now)
+                for d, role in wanted
+                if (d, role) not in existing
+            ]
         )
         chosen[:] = [d for d, _role in wanted]
         c.lead_department = lead_department

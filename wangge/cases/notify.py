@@ -19,6 +19,7 @@ from contextlib import contextmanager
 from django.utils import timezone
 
 from wangge.cases.models import Case, CaseEvent, Notice
+from wangge.core import rows
 from wangge.integrations import channels
 from wangge.staff.models import Role, RoleAssignment, User
 
@@ -37,51 +38,59 @@ def remembering():
         _local.memo = outer
 
 
-def _users(**filters) -> set[int]:
-    key = None
+def _users(role: str, lookup: str, value) -> set[int]:
+    """Active users holding `role` where `lookup` (e.g. grid_id) is `value` (a list for `__in`)."""
+    many = isinstance(value, list | tuple | set | frozenset)
+    values = tuple(value) if many else (value,)
     _memo = getattr(_local, "memo", None)
-    if _memo is not None:
-        key = tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in filters.items()))
-        if key in _memo:
-            return set(_memo[key])
-    users = set(
-        RoleAssignment.objects.filter(user__is_active=True, **filters).values_list(
-            "user_id", flat=True
+    key = (role, lookup, values)
+    if _memo is not None and key in _memo:
+        return set(_memo[key])
+
+    def build(*ids):
+        wanted = {lookup: list(ids) if many else ids[0]}
+        return RoleAssignment.objects.filter(user__is_active=True, role=role, **wanted).values_list(
+            "user_id"
         )
+
+    # Composed once per role, lookup and list length: every transition asks.
+    statement = rows.prepare(
+        ("recipients", role, lookup, many and len(values)), build, [int] * len(values)
     )
-    if key is not None:
+    users = {row[0] for row in statement.rows(*values)} if statement is not None else set()
+    if _memo is not None:
         _memo[key] = frozenset(users)
     return users
 
 
 def grid_workers(case: Case) -> set[int]:
-    return _users(role=Role.GRID_WORKER, grid_id=case.grid_id) if case.grid_id else set()
+    return _users(Role.GRID_WORKER, "grid_id", case.grid_id) if case.grid_id else set()
 
 
 def grid_instructors(case: Case) -> set[int]:
-    return _users(role=Role.GRID_INSTRUCTOR, grid_id=case.grid_id) if case.grid_id else set()
+    return _users(Role.GRID_INSTRUCTOR, "grid_id", case.grid_id) if case.grid_id else set()
 
 
 def grid_leaders(case: Case) -> set[int]:
-    return _users(role=Role.GRID_LEADER, village_id=case.village_id) if case.village_id else set()
+    return _users(Role.GRID_LEADER, "village_id", case.village_id) if case.village_id else set()
 
 
 def police(case: Case) -> set[int]:
     if not case.village_id:
         return set()
-    return _users(role=Role.POLICE, beat__villages=case.village_id)
+    return _users(Role.POLICE, "beat__villages", case.village_id)
 
 
 def dispatchers(case: Case) -> set[int]:
-    return _users(role=Role.DISPATCHER, town_id=case.town_id)
+    return _users(Role.DISPATCHER, "town_id", case.town_id)
 
 
 def leaders(case: Case) -> set[int]:
-    return _users(role=Role.LEADER, town_id=case.town_id)
+    return _users(Role.LEADER, "town_id", case.town_id)
 
 
 def department_staff(department_ids) -> set[int]:
-    return _users(role=Role.DEPARTMENT, department_id__in=list(department_ids))
+    return _users(Role.DEPARTMENT, "department_id__in", list(department_ids))
 
 
 def owners(case: Case) -> set[int]:
@@ -105,7 +114,7 @@ def queue(case: Case, event: CaseEvent, recipients: set[int], kind: str, text: s
         return
     now = event.at
     delivered = timezone.now()
-    Notice.objects.bulk_create(
+    rows.insert_many(
         [
             Notice(
                 town_id=case.town_id,

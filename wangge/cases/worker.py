@@ -23,6 +23,7 @@ from wangge.cases.choices import Level, Milestone, State
 from wangge.cases.errors import CaseError
 from wangge.cases.models import Case
 from wangge.cases.rules import SYSTEM
+from wangge.core import rows
 
 log = logging.getLogger("wangge.worker")
 
@@ -74,15 +75,19 @@ def sweep(now: datetime | None = None, limit: int = 1000) -> SweepReport:
 
 
 def _claim(case_id: int, now: datetime) -> Case | None:
-    # No joins and no ordering: composing them cost more than the escalation's
-    # own statements (the category and policies come from the process cache).
-    queryset = Case.objects.filter(pk=case_id, next_check_at__lte=now).order_by()
-    if connection.features.has_select_for_update_skip_locked:
-        queryset = queryset.select_for_update(skip_locked=True, of=("self",))
-    case = next(iter(queryset[:1]), None)
+    """The case, locked, if it is still due (another worker may have handled it)."""
+
+    def build(case_id, now):
+        # No joins and no ordering: the category and policies come from the process cache.
+        queryset = Case.objects.filter(pk=case_id, next_check_at__lte=now).order_by()
+        if connection.features.has_select_for_update_skip_locked:
+            queryset = queryset.select_for_update(skip_locked=True, of=("self",))
+        return queryset
+
+    found = rows.prepare("claim due case", build, [int, datetime]).instances(case_id, now)
     # Locked (or, on SQLite, the only writer) until this transaction ends: the
     # transitions below use the row in hand instead of reading it again.
-    return lifecycle.hold(case) if case is not None else None
+    return lifecycle.hold(found[0]) if found else None
 
 
 def handle_case(case_id: int, now: datetime, report: SweepReport) -> None:

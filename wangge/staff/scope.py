@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from django.db import models
 from django.db.models import Q
 
+from wangge.core import rows
+
 LEVELS = (
     "user",
     "county",
@@ -81,17 +83,26 @@ def assignments(user) -> list:
     """The user's role assignments, loaded once per user object."""
     cached = getattr(user, "_wangge_assignments", None)
     if cached is None:
-        cached = (
-            list(
-                user.role_assignments.select_related(
-                    "town", "village", "grid", "micro_grid", "department", "beat"
-                )
-            )
-            if user.pk
-            else []
-        )
+        cached = _assignments_of(user) if user.pk else []
         user._wangge_assignments = cached
     return cached
+
+
+def _assignments_of(user) -> list:
+    from wangge.staff.models import RoleAssignment
+
+    # Read on every request: composed once.
+    statement = rows.prepare(
+        "role assignments",
+        lambda user_id: RoleAssignment.objects.filter(user_id=user_id).select_related(
+            "town", "village", "grid", "micro_grid", "department", "beat"
+        ),
+        [int],
+    )
+    found = statement.instances(user.pk)
+    for assignment in found:
+        assignment._state.fields_cache["user"] = user  # as the related manager does
+    return found
 
 
 def forget(user) -> None:
