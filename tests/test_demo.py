@@ -8,6 +8,7 @@ planning the town again (no second write) and on a small town.
 import io
 import re
 from collections import Counter
+from unittest import mock
 
 import numpy as np
 import pytest
@@ -352,21 +353,6 @@ def test_one_demo_login_per_role_works(demo, settings):
     assert User.objects.get(username="liubaolin").has_perm("residents.unmask_personal_data")
 
 
-def test_running_demo_again_reuses_the_town(demo):
-    before = (Town.objects.count(), Resident.objects.count())
-    people = set(User.objects.values_list("pk", flat=True))
-    out = io.StringIO()
-    with translation.override("en"):
-        call_command("demo", "--no-serve", stdout=out)
-    assert "reusing" in out.getvalue()
-    assert "jiajie" in out.getvalue()
-    assert (Town.objects.count(), Resident.objects.count()) == before
-    # No staff twice: the only new accounts are those of the parts built now
-    # (the special team of field work, the Open311 client).
-    added = User.objects.exclude(pk__in=people).values_list("username", flat=True)
-    assert all(name.startswith("zhuanban") or name == "fixmystreet" for name in added)
-
-
 def test_same_seed_same_town(demo):
     plan = plan_town(seed=1)
     stored = dict(Grid.objects.filter(town=demo).values_list("code", "boundary"))
@@ -414,12 +400,58 @@ DEMO_NOW = __import__("datetime").datetime(
 
 
 @pytest.fixture(scope="module")
-def demo_cases(demo, django_db_blocker):
-    from wangge.demo.cases import build_cases
+def demo_command(demo, django_db_blocker):
+    """`wangge demo` run on the built town as on DEMO_NOW: it reuses the town and
+    adds the year of cases and the other apps' parts, once for the module.
 
-    with django_db_blocker.unblock():
-        counts = build_cases(demo, seed=1, now=DEMO_NOW)
-    return counts
+    The real builders run; spies keep what they return for the tests below."""
+    from wangge.demo.management.commands import demo as command
+
+    before = {
+        "people": set(User.objects.values_list("pk", flat=True)),
+        "counts": (Town.objects.count(), Resident.objects.count()),
+    }
+    built = {"cases": {}, "rows": [], "steps": []}
+    build_cases, build_more = command.build_cases, command.build_more
+
+    def cases_spy(*args, **kwargs):
+        built["cases"] = build_cases(*args, **kwargs)
+        return built["cases"]
+
+    def more_spy(town, *, on_step, **kwargs):
+        def step(index, label):
+            built["steps"].append(index)
+            on_step(index, label)
+
+        built["rows"] = build_more(town, on_step=step, **kwargs)
+        return built["rows"]
+
+    out = io.StringIO()
+    with (
+        django_db_blocker.unblock(),
+        mock.patch.object(command, "build_cases", cases_spy),
+        mock.patch.object(command, "build_more", more_spy),
+        mock.patch("django.utils.timezone.now", return_value=DEMO_NOW),
+        translation.override("en"),
+    ):
+        call_command("demo", "--no-serve", stdout=out)
+    return {**built, "output": out.getvalue(), "before": before}
+
+
+@pytest.fixture(scope="module")
+def demo_cases(demo_command):
+    return demo_command["cases"]
+
+
+def test_running_demo_again_reuses_the_town(demo, demo_command):
+    assert "reusing" in demo_command["output"]
+    assert "jiajie" in demo_command["output"]
+    assert (Town.objects.count(), Resident.objects.count()) == demo_command["before"]["counts"]
+    # No staff twice: the only new accounts are those of the parts built now
+    # (the special team of field work, the Open311 client).
+    added = User.objects.exclude(pk__in=demo_command["before"]["people"])
+    names = list(added.values_list("username", flat=True))
+    assert names and all(name.startswith("zhuanban") or name == "fixmystreet" for name in names)
 
 
 def test_the_year_of_cases_echoes_the_brief(demo, demo_cases):
@@ -479,13 +511,8 @@ def test_the_live_tail_has_open_cases_at_every_stage(demo, demo_cases):
 
 
 @pytest.fixture(scope="module")
-def demo_more(demo, demo_cases, django_db_blocker):
-    from wangge.demo.more import build_more
-
-    steps = []
-    with django_db_blocker.unblock():
-        rows = build_more(demo, seed=1, now=DEMO_NOW, on_step=lambda i, label: steps.append(i))
-    return rows, steps
+def demo_more(demo_command):
+    return demo_command["rows"], demo_command["steps"]
 
 
 def test_every_app_adds_its_part_of_the_demo(demo, demo_more):
