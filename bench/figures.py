@@ -56,7 +56,7 @@ def main() -> None:
     from wangge.cases.models import Case
     from wangge.dashboard import metrics
     from wangge.dashboard.models import RollupState
-    from wangge.dashboard.rollups import refresh_rollups
+    from wangge.dashboard.rollups import NAME, refresh_rollups
 
     print(f"database: {connection.vendor} {database.split('@')[-1]}")
     town = scale.demo_town()
@@ -73,7 +73,7 @@ def main() -> None:
         RollupState.objects.all().delete()
         print("roll-ups: off (every day from the case rows)")
     else:
-        state = RollupState.objects.filter(name="daily_volume").first()
+        state = RollupState.objects.filter(name=NAME).first()
         started = time.perf_counter()
         days = refresh_rollups(full=state is None)
         kind = "full" if state is None else "incremental"

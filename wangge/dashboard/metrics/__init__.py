@@ -24,10 +24,10 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.db.models import (
-    Aggregate,
     BooleanField,
     CharField,
     Count,
+    DateField,
     ExpressionWrapper,
     F,
     FloatField,
@@ -41,6 +41,7 @@ from django.db.models import (
 from django.db.models import Case as When_
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
+from django.db.models.lookups import Exact, GreaterThanOrEqual, LessThan
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -405,6 +406,28 @@ class LocalDay(Func):
         )
 
 
+class LocalDate(LocalDay):
+    """The local calendar day of a datetime column, as a date."""
+
+    output_field = DateField()
+
+    def as_postgresql(self, compiler, conn, **extra):
+        zone = settings.TIME_ZONE.replace("'", "")
+        return self.as_sql(
+            compiler, conn, template=f"(%(expressions)s AT TIME ZONE '{zone}')::date", **extra
+        )
+
+
+class Unindexed(Func):
+    """A column SQLite must not pick an index for (`+column`): a filter that names
+    two indexed times lets it scan the narrower one."""
+
+    template = "%(expressions)s"
+
+    def as_sqlite(self, compiler, conn, **extra):
+        return self.as_sql(compiler, conn, template="+%(expressions)s", **extra)
+
+
 class LocalHour(Func):
     output_field = IntegerField()
 
@@ -451,40 +474,35 @@ class Minutes(Func):
         return sql, (*a_params, *b_params)
 
 
-class PercentileCont(Aggregate):
-    function = "PERCENTILE_CONT"
-    template = "%(function)s(%(percentile)s) WITHIN GROUP (ORDER BY %(expressions)s)"
-    output_field = FloatField()
-
-    def __init__(self, expression, percentile: float, **extra):
-        super().__init__(expression, percentile=float(percentile), **extra)
-
-
-def _percentiles(queryset, expression, points=(0.5, 0.9)) -> list[float | None]:
-    """Interpolated percentiles (like percentile_cont) of an expression over a queryset.
+def _percentiles(sources, points=(0.5, 0.9)) -> list[float | None]:
+    """Interpolated percentiles (like percentile_cont) of the `_v` column of one or
+    more querysets (taken together: case rows and stamps).
 
     PostgreSQL aggregates them (percentile_cont); elsewhere one query numbers the
     values in order (a window) and returns the two rows around each position."""
-    queryset = queryset.order_by()
-    if connection.vendor == "postgresql":
-        found = queryset.aggregate(
-            **{f"p{i}": PercentileCont(expression, p) for i, p in enumerate(points)}
-        )
-        return [found[f"p{i}"] for i in range(len(points))]
-    # One sort: number the values in order, keep the rows around each position.
-    inner, params = (
-        queryset.annotate(_v=expression)
-        .filter(_v__isnull=False)
-        .values_list("_v")
-        .query.sql_with_params()
+    parts = [
+        qs.order_by().filter(_v__isnull=False).values_list("_v").query.sql_with_params()
+        for qs in sources
+    ]
+    if not parts:
+        return [None] * len(points)
+    inner = " UNION ALL ".join(
+        f'SELECT "_v" AS v FROM ({sql}) AS s{i}' for i, (sql, _p) in enumerate(parts)
     )
+    params = [p for _sql, ps in parts for p in ps]
+    if connection.vendor == "postgresql":
+        columns = ", ".join(f"PERCENTILE_CONT({p!r}) WITHIN GROUP (ORDER BY v)" for p in points)
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT {columns} FROM ({inner}) AS t", params)
+            return list(cursor.fetchone())
+    # One sort: number the values in order, keep the rows around each position.
     wanted = " OR ".join(
         f"r = CAST({p!r} * (n - 1) AS INTEGER) OR r = CAST({p!r} * (n - 1) AS INTEGER) + 1"
         for p in points
     )
     sql = (
         "SELECT r, n, v FROM (SELECT v, ROW_NUMBER() OVER (ORDER BY v) - 1 AS r, "
-        f'COUNT(*) OVER () AS n FROM (SELECT "_v" AS v FROM ({inner}) AS s) AS t) AS u WHERE {wanted}'
+        f"COUNT(*) OVER () AS n FROM ({inner}) AS t) AS u WHERE {wanted}"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -521,6 +539,36 @@ def _open():
 
 def _in(field: str, period: Period) -> Q:
     return Q(**{f"{field}__gte": period.start, f"{field}__lt": period.end})
+
+
+def _within(field: str, ranges, *, indexed: bool = True) -> Q:
+    """The column in any of the [start, end) ranges (`indexed=False`: see Unindexed)."""
+    column = F(field) if indexed else Unindexed(field)
+    q = Q(pk__in=[])
+    for start, end in ranges:
+        q |= Q(GreaterThanOrEqual(column, start), LessThan(column, end))
+    return q
+
+
+def _raw_ranges(period: Period, clean) -> list[tuple[datetime, datetime]]:
+    """The parts of the period outside the clean (rolled-up) days, as [start, end)."""
+    if not clean:
+        return [(period.start, period.end)]
+    ranges = []
+    cursor = period.start
+    for first, last in _day_runs(clean):
+        if _midnight(first) > cursor:
+            ranges.append((cursor, _midnight(first)))
+        cursor = _midnight(last + timedelta(days=1))
+    if cursor < period.end:
+        ranges.append((cursor, period.end))
+    return ranges
+
+
+def _day_runs(days):
+    from wangge.dashboard.rollups import day_runs
+
+    return day_runs(days)
 
 
 def _light_expression(now: datetime):
@@ -575,94 +623,156 @@ COUNT_KEYS = (
 )
 
 
-def _counts(cases, period: Period, now: datetime, group: str | None = None) -> dict:
-    """The counts every rate is made of, per value of `group` (or under None).
+def _families(end: datetime | None) -> list[tuple[str, Q, dict]]:
+    """The five families of counts: (the time that puts a case in a period, which
+    cases count, their aggregates) — the cohort by `reported_at`, then closed,
+    resolved, unresolved by the resolve deadline, rated.
 
-    Four grouped aggregates: the cases reported in the period (cohort), closed
-    in it, resolved in it or overdue unresolved at its end, and rated in it."""
-    cases = cases.order_by()
-    horizon = min(period.end, now)
-
-    def grouped(queryset, **aggregates):
-        if group is None:
-            return {None: queryset.aggregate(**aggregates)}
-        fields = (group,) if isinstance(group, str) else tuple(group)
-        keys = {f"_k{i}": _plain(f) for i, f in enumerate(fields)}
-        # Plain integers: fetched with the cursor, without the ORM's per-row
-        # conversion (thousands of (grid, department) rows for a town).
-        names, rows = _fetch(queryset.annotate(**keys).values(*keys).annotate(**aggregates))
-        width = len(keys)
-        names = names[width:]
-        if isinstance(group, str):
-            return {row[0]: dict(zip(names, row[1:], strict=True)) for row in rows}
-        return {row[:width]: dict(zip(names, row[width:], strict=True)) for row in rows}
-
-    parts = [
-        grouped(
-            cases.filter(_in("reported_at", period)),
-            reported=Count("id"),
-            cancelled=Count("id", filter=Q(state=State.CANCELLED)),
-            rejected=Count("id", filter=Q(state=State.REJECTED)),
-            merged=Count("id", filter=Q(state=State.MERGED)),
-            accepted=Count("id", filter=Q(accepted_at__isnull=False)),
-            accepted_in_time=Count(
-                "id", filter=Q(accepted_at__lte=F("accept_due_at")) & ~Q(state=State.CANCELLED)
-            ),
-            cohort_closed=Count("id", filter=Q(state=State.CLOSED, closed_at__lt=period.end)),
-            urges=Coalesce(Sum("urge_count"), 0),
-            # The cohort's emergencies, as emergency_response() counts them.
-            emergencies=Count("id", filter=Q(priority=Priority.EMERGENCY)),
-            emergencies_accepted=Count(
-                "id", filter=Q(priority=Priority.EMERGENCY, accepted_at__isnull=False)
-            ),
-            emergencies_accepted_in_time=Count(
-                "id",
-                filter=Q(priority=Priority.EMERGENCY, accepted_at__lte=F("accept_due_at")),
-            ),
-            emergencies_on_scene=Count(
-                "id", filter=Q(priority=Priority.EMERGENCY, on_scene_at__isnull=False)
-            ),
-            emergencies_on_scene_in_time=Count(
-                "id",
-                filter=Q(priority=Priority.EMERGENCY, on_scene_at__lte=F("on_scene_due_at")),
-            ),
-        ),
-        grouped(
-            cases.filter(_in("closed_at", period), state=State.CLOSED),
-            closed=Count("id"),
-            reworked=Count("id", filter=Q(rework_count__gt=0)),
-            extended=Count("id", filter=Q(extension_count__gt=0)),
-            returned=Count("id", filter=Q(return_count__gt=0)),
-            **{
-                f"level_{level}": Count("id", filter=Q(closed_level=level))
-                for level in Level.values
+    `end` is the period's end (cohort cases closed before it; due cases not
+    resolved by it). None counts them as of now, as the roll-ups store them;
+    `_counts` then corrects by the few closed or resolved after the end."""
+    closed_by = Q(state=State.CLOSED)
+    unresolved = Q(resolved_at__isnull=True)
+    if end is not None:
+        closed_by &= Q(closed_at__lt=end)
+        unresolved |= Q(resolved_at__gte=end)
+    emergency = Q(priority=Priority.EMERGENCY)
+    return [
+        (
+            "reported_at",
+            Q(),
+            {
+                "reported": Count("id"),
+                "cancelled": Count("id", filter=Q(state=State.CANCELLED)),
+                "rejected": Count("id", filter=Q(state=State.REJECTED)),
+                "merged": Count("id", filter=Q(state=State.MERGED)),
+                "accepted": Count("id", filter=Q(accepted_at__isnull=False)),
+                "accepted_in_time": Count(
+                    "id", filter=Q(accepted_at__lte=F("accept_due_at")) & ~Q(state=State.CANCELLED)
+                ),
+                "cohort_closed": Count("id", filter=closed_by),
+                "urges": Coalesce(Sum("urge_count"), 0),
+                # The cohort's emergencies, as emergency_response() counts them.
+                "emergencies": Count("id", filter=emergency),
+                "emergencies_accepted": Count(
+                    "id", filter=emergency & Q(accepted_at__isnull=False)
+                ),
+                "emergencies_accepted_in_time": Count(
+                    "id", filter=emergency & Q(accepted_at__lte=F("accept_due_at"))
+                ),
+                "emergencies_on_scene": Count(
+                    "id", filter=emergency & Q(on_scene_at__isnull=False)
+                ),
+                "emergencies_on_scene_in_time": Count(
+                    "id", filter=emergency & Q(on_scene_at__lte=F("on_scene_due_at"))
+                ),
             },
         ),
-        grouped(
-            cases.filter(_in("resolved_at", period)).exclude(state__in=EXCLUDED),
-            resolved=Count("id"),
-            resolved_in_time=Count("id", filter=Q(resolved_at__lte=F("resolve_due_at"))),
+        (
+            "closed_at",
+            Q(state=State.CLOSED),
+            {
+                "closed": Count("id"),
+                "reworked": Count("id", filter=Q(rework_count__gt=0)),
+                "extended": Count("id", filter=Q(extension_count__gt=0)),
+                "returned": Count("id", filter=Q(return_count__gt=0)),
+                **{
+                    f"level_{level}": Count("id", filter=Q(closed_level=level))
+                    for level in Level.values
+                },
+            },
         ),
-        grouped(
-            cases.filter(
-                Q(resolved_at__isnull=True) | Q(resolved_at__gte=period.end),
-                resolve_due_at__gte=period.start,
-                resolve_due_at__lt=horizon,
-            ).exclude(state__in=(*EXCLUDED, State.SUSPENDED)),
-            overdue_unresolved=Count("id"),
+        (
+            "resolved_at",
+            ~Q(state__in=EXCLUDED),
+            {
+                "resolved": Count("id"),
+                "resolved_in_time": Count("id", filter=Q(resolved_at__lte=F("resolve_due_at"))),
+            },
         ),
-        grouped(
-            cases.filter(_in("rated_at", period)).exclude(rating=""),
-            rated=Count("id"),
-            rated_satisfied=Count("id", filter=Q(rating__in=(Rating.SATISFIED, Rating.BASIC))),
+        (
+            "resolve_due_at",
+            ~Q(state__in=(*EXCLUDED, State.SUSPENDED)) & unresolved,
+            {"overdue_unresolved": Count("id")},
+        ),
+        (
+            "rated_at",
+            ~Q(rating=""),
+            {
+                "rated": Count("id"),
+                "rated_satisfied": Count(
+                    "id", filter=Q(rating__in=(Rating.SATISFIED, Rating.BASIC))
+                ),
+            },
         ),
     ]
+
+
+def _grouped(queryset, group, aggregates: dict) -> dict:
+    """Aggregates of a queryset per value of `group` (a column, a tuple of
+    columns, or None: one row under None)."""
+    if group is None:
+        return {None: queryset.aggregate(**aggregates)}
+    fields = (group,) if isinstance(group, str) else tuple(group)
+    keys = {f"_k{i}": _plain(f) for i, f in enumerate(fields)}
+    # Plain integers: fetched with the cursor, without the ORM's per-row
+    # conversion (thousands of (grid, department) rows for a town).
+    names, rows = _fetch(queryset.annotate(**keys).values(*keys).annotate(**aggregates))
+    width = len(keys)
+    names = names[width:]
+    if isinstance(group, str):
+        return {row[0]: dict(zip(names, row[1:], strict=True)) for row in rows}
+    return {row[:width]: dict(zip(names, row[width:], strict=True)) for row in rows}
+
+
+def _counts(scope: Scope, period: Period, now: datetime, group=None, rolled=None) -> dict:
+    """The counts every rate is made of, per value of `group` (a case column or a
+    tuple of them; None: all under None).
+
+    Each family (`_families`) is counted from the case rows on the days the
+    roll-ups cannot answer for, and from `DailyFlowCount` on the clean days
+    (`rolled`, from `rollups.rolled(scope)`), less the cohort cases closed and
+    plus the due cases resolved after the period's end (the roll-ups count
+    both as of now)."""
+    from wangge.dashboard import rollups
+
+    cases = scope.cases().order_by()
+    horizon = min(period.end, now)
+    rows = rollups.flow_rows(scope, group) if rolled is not None else None
+    clean = rolled.clean_days(period, now) if rows is not None else []
+    raw = _raw_ranges(period, clean)
+    parts = []
+    for field_name, which, aggregates in _families(period.end):
+        ranges = raw
+        if field_name == "resolve_due_at":  # overdue by now: a deadline still ahead is not
+            ranges = [(a, min(b, horizon)) for a, b in raw if a < horizon]
+        if ranges:
+            parts.append(
+                _grouped(cases.filter(which, _within(field_name, ranges)), group, aggregates)
+            )
+    if clean:
+        parts.append(rollups.flow_counts(rows, clean))
+        days = rollups.day_ranges(clean)
+        # Index on the late time (few rows), not on the period's (every row).
+        late_closed = cases.filter(
+            _within("reported_at", days, indexed=False),
+            Exact(Unindexed("state"), State.CLOSED),
+            closed_at__gte=period.end,
+        )
+        late_resolved = cases.filter(
+            _within("resolve_due_at", days, indexed=False),
+            ~Q(state__in=(*EXCLUDED, State.SUSPENDED)),
+            resolved_at__gte=period.end,
+        )
+        closed = _grouped(late_closed, group, {"cohort_closed": Count("id")})
+        parts.append({k: {"cohort_closed": -(v["cohort_closed"] or 0)} for k, v in closed.items()})
+        parts.append(_grouped(late_resolved, group, {"overdue_unresolved": Count("id")}))
     result: dict = {}
     for part in parts:
         for key, values in part.items():
             row = result.setdefault(key, dict.fromkeys(COUNT_KEYS, 0))
             for name, value in values.items():
-                row[name] = value or 0
+                row[name] += value or 0
     if group is None and None not in result:
         result[None] = dict.fromkeys(COUNT_KEYS, 0)
     return result
@@ -736,28 +846,54 @@ def composite(rates: dict) -> float | None:
 
 def figures(scope: Scope, period: Period, *, now=None) -> dict:
     """The KPI tiles of DESIGN §5 (see docs/figures.md for each definition)."""
-    now = now or timezone.now()
-    counts = _counts(scope.cases(), period, now)[None]
-    return _figures_from(scope, period, now, counts)
+    from wangge.dashboard import rollups
+
+    return _figures(scope, period, now or timezone.now(), rollups.rolled(scope))
 
 
-def _figures_from(scope: Scope, period: Period, now: datetime, c: dict) -> dict:
+def _figures(scope: Scope, period: Period, now: datetime, rolled) -> dict:
+    return _figures_from(
+        scope, period, now, _counts(scope, period, now, None, rolled)[None], rolled
+    )
+
+
+def _figures_from(scope: Scope, period: Period, now: datetime, c: dict, rolled=None) -> dict:
+    from wangge.dashboard import rollups
+
     cases = scope.cases().order_by()
     current = cases.filter(_open()).aggregate(
         open_now=Count("id"), overdue_now=Count("id", filter=Q(due_at__lt=now))
     )
-    reported = cases.filter(_in("reported_at", period))
+    # A town's clean days from the stamps (narrow rows, one index each), the rest
+    # from the case rows.
+    clean = rolled.clean_days(period, now) if rolled and scope.kind == "town" else []
+    raw = _raw_ranges(period, clean)
+    reported = cases.filter(_within("reported_at", raw))
+
+    def sources(raw_rows, value: str) -> list:
+        return ([raw_rows] if raw else []) + (
+            [rollups.stamp_values(scope, clean, value)] if clean else []
+        )
+
     accept_p = _percentiles(
-        reported.filter(accepted_at__isnull=False), Minutes(F("accepted_at"), F("reported_at"))
+        sources(reported.annotate(_v=Minutes(F("accepted_at"), F("reported_at"))), "accept_minutes")
     )
     scene_p = _percentiles(
-        reported.filter(priority=Priority.EMERGENCY, on_scene_at__isnull=False),
-        Minutes(F("on_scene_at"), F("reported_at")),
+        sources(
+            reported.filter(priority=Priority.EMERGENCY).annotate(
+                _v=Minutes(F("on_scene_at"), F("reported_at"))
+            ),
+            "on_scene_minutes",
+        ),
         points=(0.5,),
     )
     resolve_p = _percentiles(
-        cases.filter(_in("resolved_at", period)).exclude(state__in=EXCLUDED),
-        Minutes(F("resolved_at"), F("reported_at")) - F("paused_minutes"),
+        sources(
+            cases.filter(_within("resolved_at", raw))
+            .exclude(state__in=EXCLUDED)
+            .annotate(_v=Minutes(F("resolved_at"), F("reported_at")) - F("paused_minutes")),
+            "resolve_minutes",
+        )
     )
     result = {
         "reported": c["reported"],
@@ -788,11 +924,11 @@ def _figures_from(scope: Scope, period: Period, now: datetime, c: dict) -> dict:
     return result
 
 
-def daily_volume(scope: Scope, period: Period) -> list[dict]:
+def daily_volume(scope: Scope, period: Period, *, now=None) -> list[dict]:
     """[{"day": "2026-11-01", "reported": n, "closed": n}], every day present."""
     from wangge.dashboard import rollups
 
-    return rollups.daily_volume(scope, period)
+    return rollups.daily_volume(scope, period, now=now)
 
 
 def _raw_daily(cases, period: Period, ranges=None) -> dict[str, dict]:
@@ -801,13 +937,7 @@ def _raw_daily(cases, period: Period, ranges=None) -> dict[str, dict]:
     cases = cases.order_by()
     out: dict[str, dict] = {}
     for field_name, key in (("reported_at", "reported"), ("closed_at", "closed")):
-        if ranges is None:
-            qs = cases.filter(_in(field_name, period))
-        else:
-            condition = Q(pk__in=[])
-            for start, end in ranges:
-                condition |= Q(**{f"{field_name}__gte": start, f"{field_name}__lt": end})
-            qs = cases.filter(condition)
+        qs = cases.filter(_within(field_name, ranges or [(period.start, period.end)]))
         if key == "closed":
             qs = qs.filter(state=State.CLOSED)
         rows = qs.annotate(day=LocalDay(field_name)).values("day").annotate(n=Count("id"))
@@ -864,64 +994,94 @@ def _labelled(by: str, rows: list[tuple]) -> list[dict]:
     ]
 
 
-def _screen_breakdowns(scope: Scope, period: Period, place: str) -> dict:
-    """The screen's channel, hour and place breakdowns from one grouped query
-    (channel × hour × place: a few thousand rows at most), as `breakdown` gives them."""
+def _town_clean(scope: Scope, period: Period, now: datetime, rolled) -> list[date]:
+    """The clean days of a town's period (DailyBreakdown and the stamps are per town)."""
+    return rolled.clean_days(period, now) if rolled is not None and scope.kind == "town" else []
+
+
+def _category_map() -> dict[int, tuple[int, str]]:
+    """Every category: (its top-level category, its figure group)."""
+    from wangge.cases.models import Category
+
+    return {
+        pk: (parent or pk, group)
+        for pk, parent, group in Category.objects.values_list("pk", "parent_id", "figure_group")
+    }
+
+
+def _ordered(counts: dict) -> list[tuple]:
+    return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0] is None, kv[0] or 0))
+
+
+def _screen_reports(
+    scope: Scope, period: Period, place: str, now: datetime, rolled, categories: dict
+) -> tuple[dict, dict]:
+    """The screen's breakdowns (category, channel, hour, place) as `breakdown` gives
+    them, and this period's year-over-year counts: a town's clean days from
+    DailyBreakdown, the rest from two grouped queries of the case rows (by the
+    case's category; by channel × hour × place: a few thousand rows at most)."""
+    from wangge.dashboard import rollups
+
+    clean = _town_clean(scope, period, now, rolled)
+    raw = _raw_ranges(period, clean)
+    totals: dict[str, dict] = {"category": {}, "channel": {}, "hour": {}, place: {}}
+
+    def add(by: str, key, n: int) -> None:
+        totals[by][key] = totals[by].get(key, 0) + n
+
+    if clean:
+        for by, counts in rollups.reported_by(scope, clean).items():
+            for key, n in counts.items():
+                add(by, key if by == "channel" else int(key) if key else None, n)
+    reported = scope.cases().order_by().filter(_within("reported_at", raw))
+    for key, n in (
+        reported.annotate(k=_plain("category_id")).values_list("k").annotate(n=Count("id"))
+    ):
+        add("category", key, n)
     rows = (
-        scope.cases()
-        .order_by()
-        .filter(_in("reported_at", period))
-        .annotate(c=F("channel"), h=LocalHour("reported_at"), p=_plain(f"{place}_id"))
+        reported.annotate(c=F("channel"), h=LocalHour("reported_at"), p=_plain(f"{place}_id"))
         .values_list("c", "h", "p")
         .annotate(n=Count("id"))
     )
-    totals: dict[str, dict] = {"channel": {}, "hour": {}, place: {}}
     for channel, hour, key, n in rows:
-        for by, value in (("channel", channel), ("hour", hour), (place, key)):
-            totals[by][value] = totals[by].get(value, 0) + n
-
-    def ordered(counts: dict) -> list[tuple]:
-        return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0] is None, kv[0] or 0))
-
-    return {by: _labelled(by, ordered(counts)) for by, counts in totals.items()}
-
-
-def _screen_categories(scope: Scope, period: Period) -> tuple[list[dict], dict]:
-    """The category breakdown and the year-over-year figures as `breakdown` and
-    `year_over_year` give them, the period's part from one grouped query
-    (by top-level category and figure group)."""
-    rows = (
-        scope.cases()
-        .order_by()
-        .filter(_in("reported_at", period))
-        .annotate(k=Coalesce("category__parent_id", "category_id"), g=F("category__figure_group"))
-        .values_list("k", "g")
-        .annotate(n=Count("id"))
-    )
-    by_category: dict = {}
+        add("channel", channel, n)
+        add("hour", hour, n)
+        add(place, key, n)
+    by_top: dict = {}
     this = dict.fromkeys(YOY_GROUPS, 0)
-    for key, group, n in rows:
-        by_category[key] = by_category.get(key, 0) + n
+    for key, n in totals.pop("category").items():
+        top, group = categories.get(key, (key, ""))
+        by_top[top] = by_top.get(top, 0) + n
         if group in this:
             this[group] += n
-    ordered = sorted(by_category.items(), key=lambda kv: (-kv[1], kv[0] is None, kv[0] or 0))
-    result = year_over_year(scope, period, parts=("last",))
-    for group in YOY_GROUPS:
-        result[group]["this"] = this[group]
-    return _labelled("category", ordered), result
+    result = {"category": _labelled("category", _ordered(by_top))}
+    result.update({by: _labelled(by, _ordered(counts)) for by, counts in totals.items()})
+    return result, this
 
 
-def year_over_year(scope: Scope, period: Period, *, parts=("this", "last")) -> dict:
+def year_over_year(
+    scope: Scope, period: Period, *, parts=("this", "last"), now=None, rolled=None, categories=None
+) -> dict:
     """{"petition": {"this": n, "last": n}, "public_order": {...}}: cases reported in
     the period whose category counts in that figure group, and a year earlier."""
+    from wangge.dashboard import rollups
+
+    now = now or timezone.now()
     result = {group: {"this": 0, "last": 0} for group in YOY_GROUPS}
     for key, p in (("this", period), ("last", period.previous_year())):
         if key not in parts:
             continue
+        clean = _town_clean(scope, p, now, rolled)
+        if clean:
+            categories = categories if categories is not None else _category_map()
+            for category, n in rollups.reported_by(scope, clean, ("category",))["category"].items():
+                group = categories.get(int(category), (0, ""))[1]
+                if group in result:
+                    result[group][key] += n
         found = (
             scope.cases()
             .order_by()
-            .filter(_in("reported_at", p))
+            .filter(_within("reported_at", _raw_ranges(p, clean)))
             .aggregate(
                 **{
                     group: Count("id", filter=Q(category__figure_group=group))
@@ -930,7 +1090,7 @@ def year_over_year(scope: Scope, period: Period, *, parts=("this", "last")) -> d
             )
         )
         for group in YOY_GROUPS:
-            result[group][key] = found[group] or 0
+            result[group][key] += found[group] or 0
     return result
 
 
@@ -1020,24 +1180,19 @@ def league(scope: Scope, period: Period, of: str, *, now=None) -> list[dict]:
     gives them for that village); each league is one set of grouped queries."""
     if of not in LEAGUES:
         raise ValueError(_("Unknown league “%(of)s”.") % {"of": of})
+    from wangge.dashboard import rollups
+
     now = now or timezone.now()
+    rolled = rollups.rolled(scope)
     if of == "department":
-        return _department_league(scope, period, now)
+        return _department_league(scope, period, now, rolled=rolled)
     if of == "village":
-        return _village_league(scope, period, now)
-    return _grid_league(scope, period, now, of, _counts(scope.cases(), period, now, "grid_id"))
-
-
-def _fold(counts: dict, index: int) -> dict:
-    """Counts grouped by (grid, department) added up by one of the two."""
-    folded: dict = {}
-    for key, row in counts.items():
-        folded.setdefault(key[index], []).append(row)
-    return {key: _sum_counts(rows) for key, rows in folded.items()}
+        return _village_league(scope, period, now, rolled)
+    return _grid_league(scope, period, now, of, _counts(scope, period, now, "grid_id", rolled))
 
 
 def _department_league(
-    scope: Scope, period: Period, now: datetime, counts: dict | None = None
+    scope: Scope, period: Period, now: datetime, counts: dict | None = None, *, rolled=None
 ) -> list[dict]:
     from wangge.staff.models import Department
 
@@ -1045,12 +1200,12 @@ def _department_league(
     if scope.kind == "department":
         departments = departments.filter(pk=scope.id)
     if counts is None:
-        counts = _counts(scope.cases(), period, now, "lead_department_id")
+        counts = _counts(scope, period, now, "lead_department_id", rolled)
     empty = dict.fromkeys(COUNT_KEYS, 0)
     return _sort_league([_league_row(d.pk, d.name, counts.get(d.pk, empty)) for d in departments])
 
 
-def _village_league(scope: Scope, period: Period, now: datetime) -> list[dict]:
+def _village_league(scope: Scope, period: Period, now: datetime, rolled) -> list[dict]:
     """Per village of the scope (a town's or a department's: the town's villages;
     a grid's or a worker's: the villages of those grids): the counts of the
     scope's cases in that village, grouped in one pass per flow."""
@@ -1064,7 +1219,7 @@ def _village_league(scope: Scope, period: Period, now: datetime) -> list[dict]:
     else:
         villages = villages.filter(town_id=scope.town_id)
     villages = list(villages.values("pk", "code", "name"))
-    counts = _counts(scope.cases(), period, now, "village_id")
+    counts = _counts(scope, period, now, "village_id", rolled)
     current = {
         row["_k"]: row
         for row in scope.cases()
@@ -1156,6 +1311,8 @@ def feed(scope: Scope, *, since=None, limit: int = 30, now=None) -> list[dict]:
 
 def screen(scope: Scope, period: Period, *, now=None) -> dict:
     """Everything the one-screen page needs, in one JSON-able dict."""
+    from wangge.dashboard import rollups
+
     now = now or timezone.now()
     end_day = timezone.localtime(min(period.end, now) - timedelta(microseconds=1), _tz()).date()
     last_90 = Period(
@@ -1163,35 +1320,37 @@ def screen(scope: Scope, period: Period, *, now=None) -> dict:
         min(period.end, _midnight(end_day + timedelta(days=1))),
     )
     today = Period.parse("today", now=now)
-    # One set of grouped counts serves the totals, the grid, worker and
-    # department leagues: per (grid, lead department), added up in Python.
-    pairs = _counts(scope.cases(), period, now, ("grid_id", "lead_department_id"))
-    grid_counts = _fold(pairs, 0)
+    rolled = rollups.rolled(scope)
+    # The per-grid counts serve the totals, the grid and the worker leagues.
+    grid_counts = _counts(scope, period, now, "grid_id", rolled)
     if scope.kind in ("town", "village", "grid", "worker"):
         # Every case of these scopes lies in one of their grids (or in none):
         # the town total is the grid rows plus the ungridded row.
         totals = _sum_counts(grid_counts.values())
     else:
-        totals = _counts(scope.cases(), period, now)[None]
+        totals = _counts(scope, period, now, None, rolled)[None]
     by_place = "village" if scope.kind in ("town", "department") else "grid"
     leagues = {
         "grid": _grid_league(scope, period, now, "grid", grid_counts),
         "worker": _grid_league(scope, period, now, "worker", grid_counts),
     }
     if scope.kind in ("town", "department"):
-        leagues["department"] = _department_league(scope, period, now, _fold(pairs, 1))
-    categories, yoy = _screen_categories(scope, period)
+        leagues["department"] = _department_league(scope, period, now, rolled=rolled)
+    categories = _category_map()
+    breakdowns, this_year = _screen_reports(scope, period, by_place, now, rolled, categories)
+    yoy = year_over_year(
+        scope, period, parts=("last",), now=now, rolled=rolled, categories=categories
+    )
+    for group in YOY_GROUPS:
+        yoy[group]["this"] = this_year[group]
     return {
         "scope": scope.as_dict(),
         "period": period.as_dict(),
         "now": timezone.localtime(now, _tz()).isoformat(),
-        "figures": _figures_from(scope, period, now, totals),
-        "today": figures(scope, today, now=now),
-        "daily_volume": daily_volume(scope, last_90),
-        "breakdowns": {
-            "category": categories,
-            **_screen_breakdowns(scope, period, by_place),
-        },
+        "figures": _figures_from(scope, period, now, totals, rolled),
+        "today": _figures(scope, today, now, rolled),
+        "daily_volume": rollups.daily_volume(scope, last_90, rolled, now=now),
+        "breakdowns": breakdowns,
         "year_over_year": yoy,
         "grid_load": grid_load(scope, now=now),
         "league": leagues,
