@@ -271,3 +271,36 @@ def test_a_period_ending_before_a_close_counts_the_cohort_as_open_then(town, nov
     assert counts["cohort_closed"] == 1  # e1 only
     # e2 was due 6 Nov 10:30 and resolved on the 7th: overdue unresolved at the end.
     assert counts["overdue_unresolved"] == 1
+
+
+def test_a_case_changed_while_the_rollups_refresh_is_caught_by_the_next(
+    town, november, monkeypatch
+):
+    """On PostgreSQL each statement of the refresh sees what committed before it:
+    a transition committing mid-refresh must neither crash it nor leave a day wrong."""
+    from wangge.cases.models import Case
+
+    settle()
+    refresh_rollups()
+    settle()
+    # One case changed since the last refresh, so the refresh has stamps to rewrite …
+    Case.objects.filter(pk=november.e1.pk).update(updated_at=timezone.now())
+    stamp = rollups._stamp
+
+    def transition_commits_meanwhile(cases):
+        if not getattr(transition_commits_meanwhile, "fired", False):
+            transition_commits_meanwhile.fired = True
+            # … and e6, not among them, is reworked between the read and the rewrite
+            # (e6 was resolved on 17 Nov; the rework takes that back).
+            lc.rework(november.e6, town.dispatcher, reason="未彻底处置", now=at(26, 9))
+        return stamp(cases)
+
+    monkeypatch.setattr(rollups, "_stamp", transition_commits_meanwhile)
+    refresh_rollups()
+    assert transition_commits_meanwhile.fired
+    monkeypatch.setattr(rollups, "_stamp", stamp)
+    refresh_rollups()  # the next run recomputes e6's old and new days
+    settle()
+    refresh_rollups()
+    assert not rollups.rolled(m.make_scope("town", town.town.pk)).dirty
+    assert_rollups_agree_with_rows(town, monkeypatch, timezone.now())

@@ -49,6 +49,7 @@ NAME = "figures"
 MARGIN = timedelta(minutes=10)
 # Days recomputed per statement in a full rebuild.
 CHUNK_DAYS = 120
+ID_CHUNK = 5000  # changed cases handled at once (SQLite's limit on parameters)
 # The case's day columns a stamp keeps, and the stamp's name for each.
 DAY_FIELDS = {
     "reported_at": "reported_day",
@@ -129,28 +130,37 @@ def rolled(scope) -> Rolled | None:
     state = RollupState.objects.filter(name=NAME).first()
     if state is None or state.watermark is None or state.first_day is None:
         return None
-    return Rolled(state, frozenset(_touched_days(scope.town_id, state.watermark)))
+    towns = [scope.town_id]
+    if scope.kind == "worker":  # a worker's grids may lie in more than one town
+        from wangge.grids.models import Grid
+
+        towns = list(Grid.objects.filter(pk__in=scope.grid_ids).values_list("town_id", flat=True))
+    changed = _cases().filter(updated_at__gte=state.watermark, town_id__in=towns)
+    return Rolled(state, frozenset(day for _town, day in _touched(changed)))
 
 
-def _touched_days(town_id: int | None, since: datetime) -> set[date]:
-    """The local days (now and as stamped) of the cases updated since `since`, in one
-    query (a UNION of the day columns)."""
+def _cases():
     from wangge.cases.models import Case
 
+    return Case.objects.order_by()
+
+
+def _touched(cases) -> set[tuple[int, date]]:
+    """(town, local day) of each day these cases are counted on now or were counted
+    on at the last refresh (their stamps), in one query (a UNION of the day columns)."""
     metrics = _metrics()
-    cases = Case.objects.order_by().filter(updated_at__gte=since)
-    if town_id is not None:
-        cases = cases.filter(town_id=town_id)
     parts = [
-        cases.exclude(**{field: None}).annotate(_d=metrics.LocalDate(field)).values_list("_d")
+        cases.exclude(**{field: None})
+        .annotate(_d=metrics.LocalDate(field))
+        .values_list("town_id", "_d")
         for field in DAY_FIELDS
     ]
     stamps = CaseStamp.objects.order_by().filter(case_id__in=cases.values("id"))
     parts += [
-        stamps.exclude(**{column: None}).annotate(_d=F(column)).values_list("_d")
+        stamps.exclude(**{column: None}).annotate(_d=F(column)).values_list("town_id", "_d")
         for column in DAY_FIELDS.values()
     ]
-    return {_as_date(d) for (d,) in parts[0].union(*parts[1:])}
+    return {(town, _as_date(d)) for town, d in parts[0].union(*parts[1:])}
 
 
 def _as_date(value) -> date:
@@ -249,14 +259,21 @@ def refresh_rollups(*, full: bool = False) -> int:
             new = {
                 state.last_day + timedelta(days=i + 1) for i in range((today - state.last_day).days)
             }
-            towns = {}
-            for town in Town.objects.values_list("pk", flat=True):
-                touched = {d for d in _touched_days(town, state.watermark) if d <= today}
-                towns[town] = touched | new
-                first = min([first, *touched])
-            touched_cases = Case.objects.filter(updated_at__gte=state.watermark)
-            CaseStamp.objects.filter(case_id__in=touched_cases.values("id")).delete()
-            _stamp(touched_cases)
+            towns = {town: set(new) for town in Town.objects.values_list("pk", flat=True)}
+            # The cases changed since the last run, read once: on PostgreSQL each
+            # statement sees what committed before it, and a case changed after
+            # this read must keep its stamp (its old days) for the next run.
+            changed = list(
+                _cases().filter(updated_at__gte=state.watermark).values_list("pk", flat=True)
+            )
+            for start in range(0, len(changed), ID_CHUNK):
+                chunk = _cases().filter(pk__in=changed[start : start + ID_CHUNK])
+                for town, day in _touched(chunk):
+                    if day <= today:
+                        towns.setdefault(town, set()).add(day)
+                        first = min(first, day)
+                CaseStamp.objects.filter(case_id__in=changed[start : start + ID_CHUNK]).delete()
+                _stamp(chunk)
         for town, town_days in towns.items():
             ordered = sorted(town_days)
             for start in range(0, len(ordered), CHUNK_DAYS):

@@ -1,5 +1,6 @@
 """`wangge worker`: the sweep in a loop (or once, for cron and tests); SIGTERM stops it cleanly."""
 
+import logging
 import signal
 import threading
 import time
@@ -9,6 +10,8 @@ from django.db import close_old_connections
 
 from wangge.cases.worker import sweep
 from wangge.dashboard.rollups import refresh_rollups
+
+log = logging.getLogger("wangge.worker")
 
 # The dashboard's daily roll-ups are refreshed this often (they stay exact in
 # between: days changed since the last refresh are counted from the cases).
@@ -43,8 +46,16 @@ class Command(BaseCommand):
             if busy or report.failed or once:
                 self.stdout.write(str(report))
             if once or rolled_at is None or time.monotonic() - rolled_at > ROLLUP_SECONDS:
-                days = refresh_rollups()
                 rolled_at = time.monotonic()
+                try:
+                    days = refresh_rollups()
+                except Exception:
+                    # The roll-ups only speed the figures up (they are read raw
+                    # meanwhile): escalations and notices must go on.
+                    if once:
+                        raise
+                    log.exception("refreshing the dashboard's roll-ups failed; next try later")
+                    days = 0
                 if days:
                     self.stdout.write(f"roll-ups: {days} days recomputed")
             if once or stop.wait(interval):
