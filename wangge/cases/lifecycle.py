@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 
 from django.db import connection, transaction
+from django.db.transaction import TransactionManagementError
 from django.utils.translation import gettext as _
 
 from wangge.cases import clock, notify, sla, worktime
@@ -53,6 +54,8 @@ def _lock(case_id: int, actor) -> Case:
     distinct scope and reused with the case id: every transition starts here,
     and composing and compiling the scope's filter was its largest cost.
     """
+    if not connection.in_atomic_block:  # Django checks this only when composing
+        raise TransactionManagementError("A case is locked only inside a transaction.")
     scope = None if isinstance(actor, str) else scope_for(actor)
 
     def build(case_id):

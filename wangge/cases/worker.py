@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.db import connection, transaction
+from django.db.transaction import TransactionManagementError
 from django.utils.translation import gettext as _
 
 from wangge.cases import clock, lifecycle, notify, sla
@@ -76,6 +77,8 @@ def sweep(now: datetime | None = None, limit: int = 1000) -> SweepReport:
 
 def _claim(case_id: int, now: datetime) -> Case | None:
     """The case, locked, if it is still due (another worker may have handled it)."""
+    if not connection.in_atomic_block:  # Django checks this only when composing
+        raise TransactionManagementError("A case is claimed only inside a transaction.")
 
     def build(case_id, now):
         # No joins and no ordering: the category and policies come from the process cache.

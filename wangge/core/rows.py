@@ -208,11 +208,14 @@ def prepare(key, build: Callable[..., QuerySet], kinds: Sequence[type]) -> Prepa
     can match nothing at all (e.g. a scope that shows nothing)."""
     db = _connection()
     full_key = (db.vendor, key)
-    if full_key not in _READS:
-        if len(_READS) > 1000:  # shapes are few; stay bounded anyway
-            _READS.clear()
-        _READS[full_key] = _compile(db, build, tuple(kinds))
-    return _READS[full_key]
+    try:
+        return _READS[full_key]
+    except KeyError:
+        pass
+    if len(_READS) > 1000:  # shapes are few; stay bounded anyway
+        _READS.clear()  # (another thread's statement in hand stays valid)
+    statement = _READS[full_key] = _compile(db, build, tuple(kinds))
+    return statement
 
 
 def _compile(db, build, kinds) -> Prepared | None:

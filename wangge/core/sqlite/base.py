@@ -23,12 +23,14 @@ from __future__ import annotations
 
 import fcntl
 import os
+import stat
 import threading
 import time
 from functools import lru_cache
+from pathlib import Path
 
 from django.db import OperationalError
-from django.db.backends.sqlite3 import base
+from django.db.backends.sqlite3 import base, creation
 
 POLL_SECONDS = 0.0005
 _PROCESS_LOCKS: dict[str, threading.Lock] = {}  # by database file
@@ -39,6 +41,27 @@ def _qmark(query: str) -> str:
     return base.FORMAT_QMARK_REGEX.sub("?", query).replace("%%", "%")
 
 
+def _open_lock_file(database: str) -> int:
+    """`<database>-writer.lock`, readable and writable by whoever may write the
+    database (its mode, as SQLite gives its -wal and -shm files)."""
+    path = f"{database}-writer.lock"
+    try:
+        mode = stat.S_IMODE(os.stat(database).st_mode) & 0o666
+    except FileNotFoundError:
+        mode = 0o644
+    descriptor = os.open(path, os.O_RDWR | os.O_CREAT, mode)
+    if os.fstat(descriptor).st_uid == os.getuid():
+        os.fchmod(descriptor, mode)  # past the umask, as SQLite does
+    return descriptor
+
+
+class DatabaseCreation(creation.DatabaseCreation):
+    def _destroy_test_db(self, test_database_name, verbosity):
+        super()._destroy_test_db(test_database_name, verbosity)
+        if not self.is_in_memory_db(test_database_name):
+            Path(f"{test_database_name}-writer.lock").unlink(missing_ok=True)
+
+
 class SQLiteCursorWrapper(base.SQLiteCursorWrapper):
     def convert_query(self, query, *, param_names=None):
         if param_names is None:
@@ -47,6 +70,7 @@ class SQLiteCursorWrapper(base.SQLiteCursorWrapper):
 
 
 class DatabaseWrapper(base.DatabaseWrapper):
+    creation_class = DatabaseCreation
     _writer_file: int | None = None  # the lock file, open while the connection is
     _writing = False  # the lock is held: a transaction is open
 
@@ -72,7 +96,7 @@ class DatabaseWrapper(base.DatabaseWrapper):
         try:
             # … then the one thread per process that got through, across processes.
             if self._writer_file is None:
-                self._writer_file = os.open(f"{name}-writer.lock", os.O_RDWR | os.O_CREAT, 0o600)
+                self._writer_file = _open_lock_file(name)
             while True:
                 try:
                     fcntl.flock(self._writer_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
