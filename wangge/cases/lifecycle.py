@@ -249,10 +249,11 @@ def _plan_checks(case: Case, now: datetime) -> None:
     elif case.is_open:
         for m in sla.open_milestones(case):
             dues.append(m.due_at)
-            yellows.append(min(sla.warn_at(case, m), m.due_at))
+            yellow = min(sla.warn_at(case, m), m.due_at)
+            yellows.append(yellow)
             flag = case.sla_flags.get(m.milestone)
             if flag is None:
-                moments.append(min(sla.warn_at(case, m), m.due_at))
+                moments.append(yellow)
             elif flag == "warned":
                 moments.append(m.due_at)
         if case.joint_response:
