@@ -1,5 +1,7 @@
 """`wangge serve`: the web app under gunicorn, static files served by whitenoise."""
 
+import os
+
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.utils.translation import gettext as _
@@ -26,8 +28,11 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", type=int, default=8000)
-        parser.add_argument("--workers", type=int, default=2)
-        parser.add_argument("--threads", type=int, default=4)
+        # Processes rather than threads: a thread that holds SQLite's write lock
+        # waits for the GIL while its siblings run, and every writer waits on it
+        # (intake measured 189 cases/s with 2 × 4, 370 with 3 × 1).
+        parser.add_argument("--workers", type=int, default=(os.cpu_count() or 1) + 1)
+        parser.add_argument("--threads", type=int, default=1)
         parser.add_argument(
             "--no-collectstatic", action="store_true", help="Skip collecting static files."
         )
