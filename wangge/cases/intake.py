@@ -203,40 +203,45 @@ def report(
             field="position",
         )
 
+    case = Case(
+        town=town,
+        reported_at=now,
+        title=title.strip()[:120],
+        description=description,
+        category=category,
+        priority=priority,
+        channel=channel,
+        reporter_resident=reporter_resident,
+        reporter_user=None if isinstance(actor, str) else actor,
+        reporter_name=reporter_name,
+        reporter_phone_encrypted=pii.encrypt(phone),
+        reporter_phone_hash=pii.lookup_hash(phone),
+        reporter_phone_masked=pii.mask_phone(phone),
+        latitude=latitude,
+        longitude=longitude,
+        address=address,
+        grid=grid,
+        village_id=grid.village_id if grid else None,
+        micro_grid_id=location.micro_grid_id if location else None,
+        needs_placing=grid is None,
+    )
+    policy = sla.policy_for(category, priority)
+    case.sla_clock = policy.clock
+    start_milestone(case, Milestone.ACCEPT, now, policy.accept_minutes)
+    if priority == Priority.EMERGENCY and policy.on_scene_minutes:
+        # The 15 minutes run on the wall clock whatever the policy's clock.
+        case.on_scene_due_at = now + timedelta(minutes=policy.on_scene_minutes)
+        case.sla_starts = {**case.sla_starts, Milestone.ON_SCENE: now.isoformat()}
+    _plan_checks(case, now)
+    # Read before the transaction, which holds SQLite's one write lock: the
+    # duplicate flag is advice for the grid, and who hears of a new case does
+    # not depend on its number.
+    case.likely_duplicate_of_id = likely_duplicate(case)
+    kind, recipients = _report_recipients(case)
+
     try:
         with transaction.atomic():
-            case = Case(
-                town=town,
-                reported_at=now,
-                title=title.strip()[:120],
-                description=description,
-                category=category,
-                priority=priority,
-                channel=channel,
-                reporter_resident=reporter_resident,
-                reporter_user=None if isinstance(actor, str) else actor,
-                reporter_name=reporter_name,
-                reporter_phone_encrypted=pii.encrypt(phone),
-                reporter_phone_hash=pii.lookup_hash(phone),
-                reporter_phone_masked=pii.mask_phone(phone),
-                latitude=latitude,
-                longitude=longitude,
-                address=address,
-                grid=grid,
-                village_id=grid.village_id if grid else None,
-                micro_grid_id=location.micro_grid_id if location else None,
-                needs_placing=grid is None,
-            )
-            policy = sla.policy_for(category, priority)
-            case.sla_clock = policy.clock
             case.number = _next_number(town, now)
-            start_milestone(case, Milestone.ACCEPT, now, policy.accept_minutes)
-            if priority == Priority.EMERGENCY and policy.on_scene_minutes:
-                # The 15 minutes run on the wall clock whatever the policy's clock.
-                case.on_scene_due_at = now + timedelta(minutes=policy.on_scene_minutes)
-                case.sla_starts = {**case.sla_starts, Milestone.ON_SCENE: now.isoformat()}
-            case.likely_duplicate_of_id = likely_duplicate(case)
-            _plan_checks(case, now)
             rows.insert(case)
             event = rows.insert(
                 CaseEvent(
@@ -262,7 +267,7 @@ def report(
                         created_at=now,
                     )
                 )
-            _notify_report(case, event)
+            notify.queue(case, event, recipients, kind, _report_text(case, kind))
     except IntegrityError:
         if idempotency_key:
             # Two retries raced; the other one won and its case is the answer.
@@ -292,27 +297,24 @@ def _replay(client: str, key: str, fields: dict) -> Case | None:
     return Case.objects.get(pk=record["case_id"])
 
 
-def _notify_report(case: Case, event: CaseEvent) -> None:
+def _report_recipients(case: Case) -> tuple[str, set[int]]:
+    """Who hears of a new case: (kind of notice, users)."""
     if case.priority == Priority.EMERGENCY:
         # 警网融合: the grid worker, the beat's officer and the instructor at once.
         recipients = notify.grid_workers(case) | notify.police(case) | notify.grid_instructors(case)
-        if not recipients:
-            recipients = notify.dispatchers(case)
+        return "emergency", recipients or notify.dispatchers(case)
+    recipients = notify.grid_workers(case) if case.grid_id else notify.dispatchers(case)
+    if case.needs_placing:
+        recipients |= notify.dispatchers(case)
+    return "report", recipients
+
+
+def _report_text(case: Case, kind: str) -> str:
+    if kind == "emergency":
         minutes = round((case.accept_due_at - case.reported_at).total_seconds() / 60)
-        text = _("EMERGENCY %(n)s: %(t)s — respond within %(m)s minutes.") % {
+        return _("EMERGENCY %(n)s: %(t)s — respond within %(m)s minutes.") % {
             "n": case.number,
             "t": case.title,
             "m": minutes,
         }
-        notify.queue(case, event, recipients, "emergency", text)
-        return
-    recipients = notify.grid_workers(case) if case.grid_id else notify.dispatchers(case)
-    if case.needs_placing:
-        recipients |= notify.dispatchers(case)
-    notify.queue(
-        case,
-        event,
-        recipients,
-        "report",
-        _("New case %(n)s: %(t)s") % {"n": case.number, "t": case.title},
-    )
+    return _("New case %(n)s: %(t)s") % {"n": case.number, "t": case.title}
