@@ -50,6 +50,10 @@ class Command(BaseCommand):
                 "bind": f"{host}:{port}",
                 "workers": workers,
                 "threads": threads,
+                # Threaded workers even with one thread: a photo uploaded slowly
+                # from a village phone must not count against the worker's
+                # timeout, as it does in gunicorn's plain sync worker.
+                "worker_class": "gthread",
                 "accesslog": "-",
                 "timeout": 60,
                 "graceful_timeout": 10,
