@@ -63,7 +63,7 @@ def user_for_token(raw: str | None):
         ),
         [str],
     )
-    token = next(iter(statement.instances(digest(raw))), None)
+    token = statement.first(digest(raw))
     if token is None or not token.user.is_active:
         return None
     now = timezone.now()

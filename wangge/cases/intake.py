@@ -115,7 +115,7 @@ def _grid(grid_id: int) -> Grid | None:
         lambda pk: Grid.objects.filter(pk=pk).select_related("town").order_by(),
         [int],
     )
-    return next(iter(statement.instances(grid_id)), None)
+    return statement.first(grid_id)
 
 
 def report(

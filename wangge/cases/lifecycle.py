@@ -65,10 +65,10 @@ def _lock(case_id: int, actor) -> Case:
         return queryset.filter(pk=case_id).order_by()
 
     statement = rows.prepare(("lock case", _scope_key(scope)), build, [int])
-    found = statement.instances(case_id) if statement is not None else []
-    if not found:  # not there, or outside the actor's scope
+    locked = statement.first(case_id) if statement is not None else None
+    if locked is None:  # not there, or outside the actor's scope
         raise CaseNotFound()
-    return found[0]
+    return locked
 
 
 def _scope_key(scope) -> tuple | None:

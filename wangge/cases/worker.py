@@ -87,10 +87,10 @@ def _claim(case_id: int, now: datetime) -> Case | None:
             queryset = queryset.select_for_update(skip_locked=True, of=("self",))
         return queryset
 
-    found = rows.prepare("claim due case", build, [int, datetime]).instances(case_id, now)
+    case = rows.prepare("claim due case", build, [int, datetime]).first(case_id, now)
     # Locked (or, on SQLite, the only writer) until this transaction ends: the
     # transitions below use the row in hand instead of reading it again.
-    return lifecycle.hold(found[0]) if found else None
+    return lifecycle.hold(case) if case is not None else None
 
 
 def handle_case(case_id: int, now: datetime, report: SweepReport) -> None:

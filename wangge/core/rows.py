@@ -196,6 +196,11 @@ class Prepared:
             found.append(instance)
         return found
 
+    def first(self, *values) -> Model | None:
+        """The first object, or None."""
+        found = self.instances(*values)
+        return found[0] if found else None
+
 
 _READS: dict[tuple, Prepared | None] = {}
 

@@ -287,11 +287,9 @@ def refresh_rollups(*, full: bool = False) -> int:
 
 def _recompute(town: int, days: list[date]) -> None:
     """Replace the town's roll-up rows of these days by counts from the case rows."""
-    from wangge.cases.models import Case
-
     for model in (DailyCaseCount, DailyFlowCount, DailyBreakdown):
         model.objects.filter(_days_q("day", days), town_id=town).delete()
-    cases = Case.objects.order_by().filter(town_id=town)
+    cases = _cases().filter(town_id=town)
     _insert_volume(town, cases, days)
     _insert_flows(cases, days)
     _insert_breakdowns(town, cases, days)
