@@ -196,12 +196,17 @@ _WRK_INTAKE = """
 local points = {%(points)s}
 local categories = {%(categories)s}
 local counter = 0
-local prefix = ""
+local threads = 0
+-- `prefix` and `seed` are globals of each thread's own state, set here (a local
+-- of the same name would hide them): keys unique to this run and thread, as a
+-- key seen before would be answered as a replay.
 function setup(thread)
-  thread:set("prefix", tostring(math.random(1, 1000000000)))
+  threads = threads + 1
+  thread:set("prefix", "%(run)s-" .. threads)
+  thread:set("seed", threads)
 end
 function init(args)
-  math.randomseed(tonumber(prefix) or 1)
+  math.randomseed(seed)
 end
 function request()
   counter = counter + 1
@@ -229,11 +234,14 @@ def _wrk(port, token, path, seconds, connections, script=None) -> dict:
     ).stdout
     result = {"errors": 0}
     for line in output.splitlines():
+        line = line.strip()
         words = line.split()
         if line.startswith("Requests/sec:"):
             result["rate"] = float(words[1])
         elif words[:1] in (["50%"], ["99%"]):
             result["p50" if words[0] == "50%" else "p99"] = _seconds(words[1])
+        elif words[1:3] == ["requests", "in"]:
+            result["requests"] = int(words[0])
         elif line.startswith("Non-2xx"):
             result["errors"] = int(words[-1])
     return result
@@ -246,21 +254,26 @@ def _seconds(text: str) -> float:
     raise ValueError(text)
 
 
-def _closed_loops_with_wrk(port, token, points, categories, seconds, connections) -> dict:
-    script = Path(tempfile.gettempdir()) / "wangge-bench-intake.lua"
-    script.write_text(
-        _WRK_INTAKE
-        % {
-            "points": ", ".join(f"{{{lat!r}, {lon!r}}}" for lat, lon in points),
-            "categories": ", ".join(f'"{code}"' for code in categories),
-        }
-    )
+def _closed_loops_with_wrk(port, token, points, categories, seconds, connections, count) -> dict:
+    def script() -> str:
+        path = Path(tempfile.gettempdir()) / "wangge-bench-intake.lua"
+        path.write_text(
+            _WRK_INTAKE
+            % {
+                "points": ", ".join(f"{{{lat!r}, {lon!r}}}" for lat, lon in points),
+                "categories": ", ".join(f'"{code}"' for code in categories),
+                "run": uuid.uuid4().hex,
+            }
+        )
+        return str(path)
+
     _wrk(port, token, "/api/v1/me", 2, connections)  # warm-up
-    _wrk(port, token, "/api/v1/cases", 2, connections, str(script))
-    return {
-        "get": _wrk(port, token, "/api/v1/me", seconds, connections),
-        "intake": _wrk(port, token, "/api/v1/cases", seconds, connections, str(script)),
-    }
+    _wrk(port, token, "/api/v1/cases", 2, connections, script())
+    get = _wrk(port, token, "/api/v1/me", seconds, connections)
+    before = count()
+    intake = _wrk(port, token, "/api/v1/cases", seconds, connections, script())
+    intake["written"] = count() - before  # each request a new case: no replays
+    return {"get": get, "intake": intake}
 
 
 # --- The set-up (this process) ----------------------------------------------------------
@@ -348,7 +361,9 @@ def main(seconds: float, connections: int, workers: int, threads: int) -> None:
         }
         loops = {}
         if with_wrk:
-            loops = _closed_loops_with_wrk(port, raw, points, categories, seconds, connections)
+            loops = _closed_loops_with_wrk(
+                port, raw, points, categories, seconds, connections, Case.objects.count
+            )
         driver = subprocess.run(
             [sys.executable, __file__, "--drive"],
             input=json.dumps(config),
@@ -377,6 +392,11 @@ def main(seconds: float, connections: int, workers: int, threads: int) -> None:
         f"POST /api/v1/cases: {intake['rate']:,.0f} cases/s "
         f"({intake['rate'] / get['rate']:.0%} of the GET), p50 {intake['p50'] * 1000:.1f} ms, "
         f"p99 {intake['p99'] * 1000:.1f} ms, errors {intake['errors']}"
+        + (
+            f"; {intake['written']:,} cases for {intake['requests']:,} requests"
+            if "written" in intake
+            else ""
+        )
     )
     print(
         f"POST /api/v1/cases at 200/s: {steady['count']} cases, p50 {steady['p50'] * 1000:.1f} ms, "

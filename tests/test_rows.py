@@ -73,6 +73,46 @@ def test_insert_stores_the_same_row_as_the_orm(make_case, town):
     )
 
 
+@pytest.mark.parametrize("add", [True, False])
+def test_each_column_is_the_value_django_would_store(make_case, add):
+    """The shortcuts for plain values give what `get_db_prep_save(pre_save(…))` gives,
+    and anything else (a naive moment, a choice, a bool or int in the wrong column,
+    JSON) goes through Django's own conversion."""
+    from wangge.cases.choices import State
+
+    case = make_case()
+    odd = Case.objects.get(pk=case.pk)
+    odd.title = State.REPORTED  # a choice, not a plain str
+    odd.latitude = 34  # an int in a float column: Django makes it 34.0
+    odd.rework_count = True  # a bool in an integer column: Django makes it 1
+    odd.accept_due_at = MON_9.replace(tzinfo=None)  # naive: Django warns and converts
+    odd.resolve_due_at = MON_9.astimezone(ZoneInfo("UTC"))
+    odd.closed_at = None
+    odd.grid_id = None
+    odd.sla_flags = {"中文": [1, 2.5, None]}
+    event = CaseEvent(town_id=case.town_id, case=case, at=MON_9, data={"a": 1})
+    notice = Notice(
+        town_id=case.town_id, recipient_id=7, case=case, kind="x", text="", created_at=MON_9
+    )
+    instances = [case, odd, case.events.get(), event, *Notice.objects.filter(case=case), notice]
+    with pytest.warns(RuntimeWarning, match="naive datetime"):
+        for instance in instances:
+            fields = [
+                f
+                for f in type(instance)._meta.local_concrete_fields
+                if not f.primary_key and not getattr(f, "auto_now", False)
+            ]
+            ours = [rows._value_of(f, connection, add=add)(instance) for f in fields]
+            theirs = [f.get_db_prep_save(f.pre_save(instance, add), connection) for f in fields]
+            assert [_comparable(v) for v in ours] == [_comparable(v) for v in theirs]
+            assert [type(v) for v in ours] == [type(v) for v in theirs]
+
+
+def _comparable(value):
+    # Django wraps JSON for psycopg (a new wrapper each time): compare what it holds.
+    return getattr(value, "obj", value)
+
+
 def test_insert_many_skips_rows_that_exist_when_told(make_case, town):
     case = make_case()
     event = case.events.get()
@@ -156,3 +196,32 @@ def test_prepare_compiles_once_per_key_and_refuses_values_it_cannot_place(town):
             lambda user_id: RoleAssignment.objects.filter(Q(user_id__gt=0)),
             [int],
         )
+
+
+def test_on_postgresql_a_hot_statement_is_planned_once_per_connection(town):
+    """Server-side binding: after `prepare_threshold` runs psycopg prepares the
+    statement, and later runs reuse the plan. Elsewhere, Django's own cursor."""
+    statement = rows.prepare(
+        "test: roles of a user",
+        lambda pk: RoleAssignment.objects.filter(user_id=pk).order_by("pk").values_list("role"),
+        [int],
+    )
+    user = town.grid_worker
+    expected = list(RoleAssignment.objects.filter(user=user).order_by("pk").values_list("role"))
+    with CaptureQueriesContext(connection) as captured:
+        for _ in range(8):
+            assert statement.rows(user.pk) == expected
+    assert len(captured.captured_queries) == 8  # still seen by Django's query log
+    if connection.vendor != "postgresql":
+        with rows.cursor() as cursor:
+            assert type(cursor.cursor) is type(connection.cursor().cursor)
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s",
+            ["%staff_roleassignment%user_id%"],
+        )
+        assert cursor.fetchone()[0] >= 1
+    with rows.cursor() as bound, connection.cursor() as plain:
+        assert type(bound.cursor).__name__ == "ServerBindingCursor"
+        assert type(plain.cursor).__name__ == "Cursor"  # Django's own, values in the text

@@ -56,6 +56,34 @@ def test_settings_refuse_an_unknown_database():
     assert result.returncode != 0 and "DATABASE_URL" in result.stderr
 
 
+def _database_options(**env):
+    environment = {**os.environ, **env}
+    return subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import wangge.settings as s; d = s.DATABASES['default'];"
+            " print(d['ENGINE'], d.get('OPTIONS', {}).get('prepare_threshold', 'unset'))",
+        ],
+        capture_output=True,
+        text=True,
+        env=environment,
+    )
+
+
+PG_URL = "postgres://u:p@localhost/db"
+
+
+def test_postgresql_prepares_hot_statements_unless_told_not_to():
+    assert _database_options(DATABASE_URL=PG_URL).stdout.split() == ["wangge.core.postgresql", "5"]
+    off = _database_options(DATABASE_URL=PG_URL, WANGGE_PG_PREPARE_THRESHOLD="off")
+    assert off.stdout.split() == ["wangge.core.postgresql", "None"]
+    once = _database_options(DATABASE_URL=PG_URL, WANGGE_PG_PREPARE_THRESHOLD="0")
+    assert once.stdout.split() == ["wangge.core.postgresql", "0"]
+    bad = _database_options(DATABASE_URL=PG_URL, WANGGE_PG_PREPARE_THRESHOLD="sometimes")
+    assert bad.returncode != 0 and "WANGGE_PG_PREPARE_THRESHOLD" in bad.stderr
+
+
 def test_debug_is_off_by_default():
     env = {k: v for k, v in os.environ.items() if k != "WANGGE_DEBUG"}
     result = subprocess.run(

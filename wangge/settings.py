@@ -116,7 +116,22 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
         )
     }
 elif _db["ENGINE"] == "django.db.backends.postgresql":
+    # Django's backend with a cursor whose statements PostgreSQL plans once per
+    # connection (wangge/core/postgresql), for the statements every request runs.
+    _db["ENGINE"] = "wangge.core.postgresql"
     _db["CONN_HEALTH_CHECKS"] = True
+    # Runs of one statement before psycopg prepares it on the server; "off" for
+    # a pooler that cannot keep prepared statements (PgBouncer before 1.21 in
+    # transaction mode).
+    _prepare = env_str("WANGGE_PG_PREPARE_THRESHOLD", "5").strip().lower()
+    if _prepare == "off":
+        _db.setdefault("OPTIONS", {})["prepare_threshold"] = None
+    elif _prepare.isdigit():
+        _db.setdefault("OPTIONS", {})["prepare_threshold"] = int(_prepare)
+    else:
+        raise ConfigError(
+            f"WANGGE_PG_PREPARE_THRESHOLD must be a whole number or off, got {_prepare!r}"
+        )
 else:
     raise ConfigError(f"DATABASE_URL must be sqlite:// or postgres://, got {_db['ENGINE']}")
 DATABASES = {"default": _db}

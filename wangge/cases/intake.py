@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -26,7 +26,7 @@ from wangge.cases.errors import IdempotencyMismatch, InvalidInput, MissingInput
 from wangge.cases.lifecycle import _plan_checks, start_milestone
 from wangge.cases.models import Case, CaseEvent, CaseSequence, Category, IdempotencyRecord
 from wangge.core import rows
-from wangge.grids.locator import distance_m, locate
+from wangge.grids.locator import NOWHERE, Location, distance_m, locate
 from wangge.grids.models import Grid, Town
 from wangge.residents import pii
 from wangge.residents.validators import validate_phone
@@ -48,22 +48,25 @@ def _request_hash(fields: dict) -> str:
 
 _NEXT_NUMBER = (
     f"UPDATE {CaseSequence._meta.db_table} SET last = last + 1"
-    " WHERE town_id = %s AND year = %s RETURNING last"
+    " WHERE town_id = %s AND year = %s"
+    f" RETURNING last, (SELECT case_prefix FROM {Town._meta.db_table} WHERE id = town_id)"
 )
 
 
-def _next_number(town: Town, moment: datetime) -> str:
-    """The town's next number this year: one statement that counts and locks the row
-    (both databases support UPDATE … RETURNING); the year's row is made on first use."""
+def _next_number(town_id: int, moment: datetime) -> str:
+    """The town's next number this year, with the town's prefix: one statement that
+    counts and locks the row (both databases support UPDATE … RETURNING); the
+    year's row is made on first use."""
     year = timezone.localtime(moment).year
-    with connection.cursor() as cursor:
-        cursor.execute(_NEXT_NUMBER, [town.pk, year])
+    with rows.cursor() as cursor:
+        cursor.execute(_NEXT_NUMBER, [town_id, year])
         row = cursor.fetchone()
         if row is None:
-            CaseSequence.objects.get_or_create(town=town, year=year)
-            cursor.execute(_NEXT_NUMBER, [town.pk, year])
+            CaseSequence.objects.get_or_create(town_id=town_id, year=year)
+            cursor.execute(_NEXT_NUMBER, [town_id, year])
             row = cursor.fetchone()
-    return f"{town.case_prefix}{year}{row[0]:06d}"
+    last, prefix = row
+    return f"{prefix}{year}{last:06d}"
 
 
 def likely_duplicate(case: Case) -> int | None:
@@ -107,15 +110,6 @@ def likely_duplicate(case: Case) -> int | None:
         if distance_m(case.latitude, case.longitude, lat, lon) <= radius:
             return pk
     return None
-
-
-def _grid(grid_id: int) -> Grid | None:
-    statement = rows.prepare(
-        "grid with its town",
-        lambda pk: Grid.objects.filter(pk=pk).select_related("town").order_by(),
-        [int],
-    )
-    return statement.first(grid_id)
 
 
 def report(
@@ -189,22 +183,25 @@ def report(
         # first case (or IdempotencyMismatch). A first report costs no extra query.
         client = client or (f"user:{actor.pk}" if not isinstance(actor, str) else f"{actor}")
 
-    location = None
-    if grid is None and latitude is not None:
-        location = locate(longitude, latitude)
-        grid = _grid(location.grid_id) if location.grid_id else None
+    # The grid, its village and its town: the one given, else where the point lies
+    # (the locator knows each grid's village and town: no query), else the town
+    # given or the reporter's.
+    place = NOWHERE
     if grid is not None:
-        town = grid.town
-    elif town is None and not isinstance(actor, str):
-        town = actor.town
-    if town is None:
+        place = Location(grid.pk, None, grid.village_id, grid.town_id)
+    elif latitude is not None:
+        place = locate(longitude, latitude)
+    town_id = place.town_id or (town.pk if town is not None else None)
+    if town_id is None and not isinstance(actor, str):
+        town_id = actor.town_id
+    if town_id is None:
         raise MissingInput(
             _("A place is required: a position, a grid or a town."),
             field="position",
         )
 
     case = Case(
-        town=town,
+        town_id=town_id,
         reported_at=now,
         title=title.strip()[:120],
         description=description,
@@ -220,10 +217,10 @@ def report(
         latitude=latitude,
         longitude=longitude,
         address=address,
-        grid=grid,
-        village_id=grid.village_id if grid else None,
-        micro_grid_id=location.micro_grid_id if location else None,
-        needs_placing=grid is None,
+        grid_id=place.grid_id,
+        village_id=place.village_id,
+        micro_grid_id=place.micro_grid_id,
+        needs_placing=place.grid_id is None,
     )
     policy = sla.policy_for(category, priority)
     case.sla_clock = policy.clock
@@ -241,11 +238,11 @@ def report(
 
     try:
         with transaction.atomic():
-            case.number = _next_number(town, now)
+            case.number = _next_number(town_id, now)
             rows.insert(case)
             event = rows.insert(
                 CaseEvent(
-                    town=town,
+                    town_id=town_id,
                     case=case,
                     at=now,
                     actor=None if isinstance(actor, str) else actor,

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from django.core.exceptions import EmptyResultSet
-from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, models
 from django.db.models import Model, QuerySet
 from django.db.models.constants import OnConflict
 from django.db.models.query import get_related_populators
@@ -42,10 +42,81 @@ def _fields(model: type[Model], names: Iterable[str]) -> list:
     return fields
 
 
+# Fields whose `get_db_prep_save` hands a value of this type on unchanged.
+_PLAIN = {
+    models.CharField: str,
+    models.TextField: str,
+    models.FloatField: float,
+    models.BooleanField: bool,
+    models.IntegerField: int,
+    models.SmallIntegerField: int,
+    models.BigIntegerField: int,
+    models.PositiveIntegerField: int,
+    models.PositiveSmallIntegerField: int,
+    models.PositiveBigIntegerField: int,
+}
+_INTEGER_KEYS = {"AutoField", "BigAutoField", "SmallAutoField", "IntegerField", "BigIntegerField"}
+
+
+def _value_of(field, db, *, add: bool) -> Callable[[Model], object]:
+    """instance → the field's value as stored: `field.get_db_prep_save(field.pre_save(
+    instance, add), db)`, as `save()` computes it, taken straight for the plain
+    kinds (a text, a number, a key, an aware moment, NULL) — most of a row's
+    fields, whose conversions cost more than the statement itself."""
+
+    def full(instance):
+        return field.get_db_prep_save(field.pre_save(instance, add), db)
+
+    kind, attname = type(field), field.attname
+    plain = _PLAIN.get(kind)
+    if kind is models.ForeignKey and field.target_field.get_internal_type() in _INTEGER_KEYS:
+        plain = int
+    if plain is not None and kind.pre_save is models.Field.pre_save:
+        if plain is int and kind is not models.ForeignKey:
+            # Numbers go out typed by their column (on PostgreSQL, int2/int4/int8).
+            adapt, internal = db.ops.adapt_integerfield_value, field.get_internal_type()
+
+            def number(instance):
+                value = getattr(instance, attname)
+                if value is None:
+                    return None
+                return adapt(value, internal) if type(value) is int else full(instance)
+
+            return number
+
+        def value(instance):
+            value = getattr(instance, attname)
+            return value if value is None or type(value) is plain else full(instance)
+
+        return value
+    if kind is models.DateTimeField and not (field.auto_now or field.auto_now_add):
+        adapt = db.ops.adapt_datetimefield_value
+
+        def moment(instance):
+            value = getattr(instance, attname)
+            if value is None:
+                return None
+            if type(value) is datetime and value.tzinfo is not None:
+                return adapt(value)
+            return full(instance)  # naive or a date: Django's conversion and warning
+
+        return moment
+    return full
+
+
 def _connection():
     """The database itself, not the per-thread proxy `django.db.connection`
     (each attribute read through the proxy costs a thread-local look-up)."""
     return connections[DEFAULT_DB_ALIAS]
+
+
+def cursor(db=None):
+    """A cursor for a statement run again and again: on PostgreSQL one that
+    binds its values on the server, so the statement is planned once per
+    connection (wangge.core.postgresql); Django's own cursor elsewhere."""
+    db = db or _connection()
+    bound = getattr(db, "bound_cursor", None)
+    return bound() if bound else db.cursor()
 
 
 def update(instance: Model, names: Sequence[str]) -> None:
@@ -59,13 +130,14 @@ def update(instance: Model, names: Sequence[str]) -> None:
         qn = db.ops.quote_name
         sets = ", ".join(f"{qn(field.column)} = %s" for field in fields)
         table, pk = qn(model._meta.db_table), qn(model._meta.pk.column)
-        _WRITES[key] = (f"UPDATE {table} SET {sets} WHERE {pk} = %s", fields, False)
-    sql, fields, _returning = _WRITES[key]
-    params = [field.get_db_prep_save(field.pre_save(instance, False), db) for field in fields]
+        sql = f"UPDATE {table} SET {sets} WHERE {pk} = %s"
+        _WRITES[key] = (sql, [_value_of(field, db, add=False) for field in fields], False)
+    sql, values, _returning = _WRITES[key]
+    params = [value(instance) for value in values]
     params.append(instance.pk)
-    with db.cursor() as cursor:
-        cursor.execute(sql, params)
-        if cursor.rowcount != 1:
+    with cursor(db) as statement:
+        statement.execute(sql, params)
+        if statement.rowcount != 1:
             raise DatabaseError("Save with update_fields did not affect any rows.")
 
 
@@ -91,26 +163,26 @@ def _insert_statement(db, model: type[Model], on_conflict=None) -> tuple[str, li
         if returning:
             clause, _params = db.ops.return_insert_columns([meta.pk])
             sql = f"{sql} {clause}"
-        _WRITES[key] = (sql, fields, returning)
+        _WRITES[key] = (sql, [_value_of(field, db, add=True) for field in fields], returning)
     return _WRITES[key]
 
 
-def _insert_params(db, instance: Model, fields: list) -> list:
-    return [field.get_db_prep_save(field.pre_save(instance, True), db) for field in fields]
+def _insert_params(instance: Model, values: list) -> list:
+    return [value(instance) for value in values]
 
 
 def insert(instance: Model) -> Model:
     """`instance.save()` of a new row: inserts it and sets its primary key."""
     db = _connection()
     model = type(instance)
-    sql, fields, returning = _insert_statement(db, model)
-    params = _insert_params(db, instance, fields)
-    with db.cursor() as cursor:
-        cursor.execute(sql, params)
+    sql, values, returning = _insert_statement(db, model)
+    params = _insert_params(instance, values)
+    with cursor(db) as statement:
+        statement.execute(sql, params)
         if returning:
-            pk = cursor.fetchone()[0]
+            pk = statement.fetchone()[0]
         else:
-            pk = db.ops.last_insert_id(cursor, model._meta.db_table, model._meta.pk.column)
+            pk = db.ops.last_insert_id(statement, model._meta.db_table, model._meta.pk.column)
     instance.pk = pk
     instance._state.adding = False
     instance._state.db = db.alias
@@ -124,11 +196,11 @@ def insert_many(instances: Sequence[Model], *, ignore_conflicts: bool = False) -
     db = _connection()
     model = type(instances[0])
     on_conflict = OnConflict.IGNORE if ignore_conflicts else None
-    sql, fields, returning = _insert_statement(db, model, on_conflict)
+    sql, values, returning = _insert_statement(db, model, on_conflict)
     if returning:  # only when conflicts are not ignored: the key is not wanted here
         sql = sql[: sql.rindex(" RETURNING ")]
-    with db.cursor() as cursor:
-        cursor.executemany(sql, [_insert_params(db, instance, fields) for instance in instances])
+    with cursor(db) as statement:
+        statement.executemany(sql, [_insert_params(instance, values) for instance in instances])
 
 
 # --- Reads -------------------------------------------------------------------
@@ -177,9 +249,9 @@ class Prepared:
     def rows(self, *values) -> list[tuple]:
         """The rows, each value converted as the queryset would."""
         db = _connection()
-        with db.cursor() as cursor:
-            cursor.execute(self.sql, self._params(db, values))
-            rows = cursor.fetchall()
+        with cursor(db) as statement:
+            statement.execute(self.sql, self._params(db, values))
+            rows = statement.fetchall()
         if self.converters and rows:
             rows = [tuple(row) for row in self.compiler.apply_converters(rows, self.converters)]
         return rows
