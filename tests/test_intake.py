@@ -101,6 +101,27 @@ def test_duplicate_window_and_closed_cases(town, make_case, settings):
     assert later.likely_duplicate_of is None
 
 
+def test_a_report_with_a_position_reads_no_grid_and_searches_duplicates_by_index(town, make_case):
+    """The locator knows the grid's village and town, the numbering statement the
+    prefix; the duplicate search reads the index `case_nearby`, not one table row
+    per recent case of the town (SQLite, which has no statistics, guessed that)."""
+    from django.test.utils import CaptureQueriesContext
+
+    make_case()  # the locator built, the year's number row made
+    with CaptureQueriesContext(connection) as captured:
+        case = make_case(lon=112.0031, lat=34.1051, now=MON_9 + timedelta(hours=1))
+    assert case.grid == town.a1 and case.village_id == town.a1.village_id
+    assert case.number.startswith(f"{town.town.case_prefix}2026")
+    statements = [q["sql"] for q in captured.captured_queries]
+    assert not [sql for sql in statements if 'FROM "grids_grid"' in sql or "FROM grids_grid" in sql]
+    search = next(sql for sql in statements if '"cases_case"."latitude" BETWEEN' in sql)
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute("EXPLAIN QUERY PLAN " + search)
+            plan = " ".join(str(row) for row in cursor.fetchall())
+        assert "COVERING INDEX case_nearby" in plan
+
+
 def test_photos_are_checked_and_stored_under_server_names(town, make_case, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
     case = make_case(photos=[photo("../../etc/passwd.jpg")])

@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models.lookups import Exact, GreaterThanOrEqual, In
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -26,6 +27,7 @@ from wangge.cases.errors import IdempotencyMismatch, InvalidInput, MissingInput
 from wangge.cases.lifecycle import _plan_checks, start_milestone
 from wangge.cases.models import Case, CaseEvent, CaseSequence, Category, IdempotencyRecord
 from wangge.core import rows
+from wangge.core.sql import Unindexed
 from wangge.grids.locator import NOWHERE, Location, distance_m, locate
 from wangge.grids.models import Grid, Town
 from wangge.residents import pii
@@ -80,12 +82,14 @@ def likely_duplicate(case: Case) -> int | None:
     dlon = radius / (111_320 * max(math.cos(math.radians(case.latitude)), 0.01))
 
     def build(town_id, category_id, since, south, north, west, east):
+        # Through the index `case_nearby` (category, then latitude): SQLite, left to
+        # guess, walked every case of the town since `since` to its table row.
         return (
             Case.objects.filter(
-                town_id=town_id,
+                Exact(Unindexed("town_id"), town_id),
+                In(Unindexed("state"), list(OPEN_STATES)),
+                GreaterThanOrEqual(Unindexed("reported_at"), since),
                 category_id=category_id,
-                state__in=OPEN_STATES,
-                reported_at__gte=since,
                 latitude__range=(south, north),
                 longitude__range=(west, east),
             )

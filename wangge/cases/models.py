@@ -369,6 +369,13 @@ class Case(models.Model):
                 condition=Q(next_check_at__isnull=False),
             ),
             models.Index(fields=["category", "state", "reported_at"]),
+            # Intake's duplicate search (open cases of a category in a small box, the
+            # last hours): by latitude within the category, the rest read from the
+            # index itself — not one table row per recent case of the category.
+            models.Index(
+                fields=["category", "latitude", "longitude", "reported_at", "state", "town"],
+                name="case_nearby",
+            ),
             models.Index(
                 fields=["town", "due_at"], name="case_open_due", condition=Q(due_at__isnull=False)
             ),

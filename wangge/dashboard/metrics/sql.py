@@ -26,6 +26,7 @@ from django.db.models.expressions import RawSQL
 from django.db.models.lookups import GreaterThanOrEqual, LessThan
 
 from wangge.cases.choices import OPEN_STATES
+from wangge.core.sql import Unindexed
 from wangge.dashboard.metrics.scopes import Period, _midnight, _tz
 
 # In the order of the partial index `case_open_state` (SQLite matches the list as written).
@@ -68,16 +69,6 @@ class LocalDate(LocalDay):
         return self.as_sql(
             compiler, conn, template=f"(%(expressions)s AT TIME ZONE '{zone}')::date", **extra
         )
-
-
-class Unindexed(Func):
-    """A column SQLite must not pick an index for (`+column`): a filter that names
-    two indexed times lets it scan the narrower one."""
-
-    template = "%(expressions)s"
-
-    def as_sqlite(self, compiler, conn, **extra):
-        return self.as_sql(compiler, conn, template="+%(expressions)s", **extra)
 
 
 class LocalHour(Func):
