@@ -242,8 +242,10 @@ def _wrk(port, token, path, seconds, connections, script=None) -> dict:
             result["p50" if words[0] == "50%" else "p99"] = _seconds(words[1])
         elif words[1:3] == ["requests", "in"]:
             result["requests"] = int(words[0])
+        elif line.startswith("Socket errors:"):  # connect, read, write, timeout
+            result["errors"] += sum(int(word.rstrip(",")) for word in words[3::2])
         elif line.startswith("Non-2xx"):
-            result["errors"] = int(words[-1])
+            result["errors"] += int(words[-1])
     return result
 
 

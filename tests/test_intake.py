@@ -166,3 +166,35 @@ def test_service_item_uses_its_promised_time(town, make_case):
     lc.accept(case, town.grid_worker, now=MON_9)
     # 7 working days of 420 minutes from Monday 09:00 → the next Wednesday 09:00
     assert case.resolve_due_at == datetime(2026, 12, 2, 9, 0, tzinfo=SH)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_grid_deleted_by_another_process_fails_one_report_and_the_retry_is_kept(town, make_case):
+    """The locator's map is this process's: a grid deleted elsewhere (seen here
+    only after WANGGE_LOCATOR_RECHECK_SECONDS) fails the report that landed in
+    it, with nothing written; the map is read afresh, so the retry is kept,
+    flagged for the dispatcher to place."""
+    from django.db import IntegrityError
+
+    from wangge.grids import locator
+    from wangge.grids.models import Grid
+
+    spare = Grid.objects.create(
+        town=town.town,
+        village=town.vb,
+        code="410325106202099",
+        name="备用网格",
+        boundary={
+            "type": "Polygon",
+            "coordinates": [[[113.0, 34.0], [113.01, 34.0], [113.01, 34.01], [113.0, 34.0]]],
+        },
+    )
+    assert locator.locate(113.008, 34.002).grid_id == spare.pk
+    with connection.cursor() as cursor:  # as another process would: no signal here
+        cursor.execute("DELETE FROM grids_grid WHERE id = %s", [spare.pk])
+    before = Case.objects.count()
+    with pytest.raises(IntegrityError):
+        make_case(lon=113.008, lat=34.002, idempotency_key="retry-me")
+    assert Case.objects.count() == before
+    case = make_case(lon=113.008, lat=34.002, idempotency_key="retry-me")
+    assert case.needs_placing and case.grid_id is None and case.town_id == town.town.pk

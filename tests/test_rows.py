@@ -102,7 +102,7 @@ def test_each_column_is_the_value_django_would_store(make_case, add):
                 for f in type(instance)._meta.local_concrete_fields
                 if not f.primary_key and not getattr(f, "auto_now", False)
             ]
-            ours = [rows._value_of(f, connection, add=add)(instance) for f in fields]
+            ours = [rows._value_of(f, add=add)(instance, connection) for f in fields]
             theirs = [f.get_db_prep_save(f.pre_save(instance, add), connection) for f in fields]
             assert [_comparable(v) for v in ours] == [_comparable(v) for v in theirs]
             assert [type(v) for v in ours] == [type(v) for v in theirs]
@@ -223,5 +223,58 @@ def test_on_postgresql_a_hot_statement_is_planned_once_per_connection(town):
         )
         assert cursor.fetchone()[0] >= 1
     with rows.cursor() as bound, connection.cursor() as plain:
-        assert type(bound.cursor).__name__ == "ServerBindingCursor"
+        assert type(bound.cursor).__name__ == "BoundCursor"  # a server-binding cursor
         assert type(plain.cursor).__name__ == "Cursor"  # Django's own, values in the text
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_statement_prepared_before_another_process_migrated_still_runs():
+    """A column a prepared statement returns changes type under it (a migration run
+    by another process): outside a transaction the statement runs again at
+    once; inside one it fails, and works again after the rollback."""
+    from django.db import transaction
+
+    select = "SELECT id, name FROM wangge_probe WHERE id = %s"
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE TABLE wangge_probe (id integer PRIMARY KEY, name varchar(10))")
+        cursor.execute("INSERT INTO wangge_probe VALUES (1, '一号')")
+    try:
+
+        def run():
+            with rows.cursor() as cursor:
+                cursor.execute(select, [1])
+                return cursor.fetchall()
+
+        for _ in range(7):  # past psycopg's prepare_threshold
+            assert run() == [(1, "一号")]
+        _alter_elsewhere(_WIDER % 100)
+        assert run() == [(1, "一号")]
+        for _ in range(7):
+            assert run() == [(1, "一号")]
+        _alter_elsewhere(_WIDER % 200)
+        if connection.vendor == "postgresql":
+            with pytest.raises(DatabaseError), transaction.atomic():
+                run()
+        assert run() == [(1, "一号")]
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("DROP TABLE wangge_probe")
+
+
+# SQLite cannot change a column's type; a new column changes its schema all the same.
+_WIDER = "ALTER TABLE wangge_probe ALTER COLUMN name TYPE varchar(%d)"
+_SQLITE_WIDER = "ALTER TABLE wangge_probe ADD COLUMN note%d text"
+
+
+def _alter_elsewhere(statement: str) -> None:
+    """Run DDL on a connection of its own, as another process's migration would."""
+    from django.db import connections
+
+    if connection.vendor == "sqlite":
+        statement = _SQLITE_WIDER % int(statement.rsplit("(", 1)[1].rstrip(")"))
+    other = connections.create_connection("default")
+    try:
+        with other.cursor() as cursor:
+            cursor.execute(statement)
+    finally:
+        other.close()

@@ -29,6 +29,7 @@ from wangge.cases.models import Case, CaseEvent, CaseSequence, Category, Idempot
 from wangge.core import rows
 from wangge.core.sql import Unindexed
 from wangge.grids.locator import NOWHERE, Location, distance_m, locate
+from wangge.grids.locator import invalidate as invalidate_locator
 from wangge.grids.models import Grid, Town
 from wangge.residents import pii
 from wangge.residents.validators import validate_phone
@@ -51,7 +52,8 @@ def _request_hash(fields: dict) -> str:
 _NEXT_NUMBER = (
     f"UPDATE {CaseSequence._meta.db_table} SET last = last + 1"
     " WHERE town_id = %s AND year = %s"
-    f" RETURNING last, (SELECT case_prefix FROM {Town._meta.db_table} WHERE id = town_id)"
+    f" RETURNING last, (SELECT case_prefix FROM {Town._meta.db_table}"
+    f" WHERE {Town._meta.db_table}.id = {CaseSequence._meta.db_table}.town_id)"
 )
 
 
@@ -275,6 +277,11 @@ def report(
             existing = _replay(client, idempotency_key, fields)
             if existing:
                 return existing
+        if grid is None and place.grid_id:
+            # The locator's map may be older than a grid deleted a moment ago
+            # (other processes notice within WANGGE_LOCATOR_RECHECK_SECONDS): the
+            # next report, or this one retried, reads the map afresh.
+            invalidate_locator()
         raise
     if photos:
         from wangge.cases.attachments import save_attachments

@@ -55,50 +55,52 @@ _PLAIN = {
     models.PositiveSmallIntegerField: int,
     models.PositiveBigIntegerField: int,
 }
-_INTEGER_KEYS = {"AutoField", "BigAutoField", "SmallAutoField", "IntegerField", "BigIntegerField"}
+# Keys whose own conversion hands an int on unchanged (an auto field's).
+_AUTO_KEYS = {"AutoField", "BigAutoField", "SmallAutoField"}
 
 
-def _value_of(field, db, *, add: bool) -> Callable[[Model], object]:
-    """instance → the field's value as stored: `field.get_db_prep_save(field.pre_save(
-    instance, add), db)`, as `save()` computes it, taken straight for the plain
-    kinds (a text, a number, a key, an aware moment, NULL) — most of a row's
-    fields, whose conversions cost more than the statement itself."""
+def _value_of(field, *, add: bool) -> Callable[[Model, object], object]:
+    """(instance, db) → the field's value as stored: `field.get_db_prep_save(
+    field.pre_save(instance, add), db)`, as `save()` computes it, taken straight
+    for the plain kinds (a text, a number, a key, an aware moment, NULL) — most
+    of a row's fields, whose conversions cost more than the statement itself."""
 
-    def full(instance):
+    def full(instance, db):
         return field.get_db_prep_save(field.pre_save(instance, add), db)
 
     kind, attname = type(field), field.attname
     plain = _PLAIN.get(kind)
-    if kind is models.ForeignKey and field.target_field.get_internal_type() in _INTEGER_KEYS:
+    if kind is models.ForeignKey and field.target_field.get_internal_type() in _AUTO_KEYS:
         plain = int
     if plain is not None and kind.pre_save is models.Field.pre_save:
         if plain is int and kind is not models.ForeignKey:
-            # Numbers go out typed by their column (on PostgreSQL, int2/int4/int8).
-            adapt, internal = db.ops.adapt_integerfield_value, field.get_internal_type()
+            internal = field.get_internal_type()
 
-            def number(instance):
+            def number(instance, db):
                 value = getattr(instance, attname)
                 if value is None:
                     return None
-                return adapt(value, internal) if type(value) is int else full(instance)
+                if type(value) is int:
+                    # Typed by the column (on PostgreSQL, int2/int4/int8).
+                    return db.ops.adapt_integerfield_value(value, internal)
+                return full(instance, db)
 
             return number
 
-        def value(instance):
+        def value(instance, db):
             value = getattr(instance, attname)
-            return value if value is None or type(value) is plain else full(instance)
+            return value if value is None or type(value) is plain else full(instance, db)
 
         return value
     if kind is models.DateTimeField and not (field.auto_now or field.auto_now_add):
-        adapt = db.ops.adapt_datetimefield_value
 
-        def moment(instance):
+        def moment(instance, db):
             value = getattr(instance, attname)
             if value is None:
                 return None
             if type(value) is datetime and value.tzinfo is not None:
-                return adapt(value)
-            return full(instance)  # naive or a date: Django's conversion and warning
+                return db.ops.adapt_datetimefield_value(value)
+            return full(instance, db)  # naive or a date: Django's conversion and warning
 
         return moment
     return full
@@ -131,9 +133,9 @@ def update(instance: Model, names: Sequence[str]) -> None:
         sets = ", ".join(f"{qn(field.column)} = %s" for field in fields)
         table, pk = qn(model._meta.db_table), qn(model._meta.pk.column)
         sql = f"UPDATE {table} SET {sets} WHERE {pk} = %s"
-        _WRITES[key] = (sql, [_value_of(field, db, add=False) for field in fields], False)
+        _WRITES[key] = (sql, [_value_of(field, add=False) for field in fields], False)
     sql, values, _returning = _WRITES[key]
-    params = [value(instance) for value in values]
+    params = [value(instance, db) for value in values]
     params.append(instance.pk)
     with cursor(db) as statement:
         statement.execute(sql, params)
@@ -163,12 +165,12 @@ def _insert_statement(db, model: type[Model], on_conflict=None) -> tuple[str, li
         if returning:
             clause, _params = db.ops.return_insert_columns([meta.pk])
             sql = f"{sql} {clause}"
-        _WRITES[key] = (sql, [_value_of(field, db, add=True) for field in fields], returning)
+        _WRITES[key] = (sql, [_value_of(field, add=True) for field in fields], returning)
     return _WRITES[key]
 
 
-def _insert_params(instance: Model, values: list) -> list:
-    return [value(instance) for value in values]
+def _insert_params(db, instance: Model, values: list) -> list:
+    return [value(instance, db) for value in values]
 
 
 def insert(instance: Model) -> Model:
@@ -176,7 +178,7 @@ def insert(instance: Model) -> Model:
     db = _connection()
     model = type(instance)
     sql, values, returning = _insert_statement(db, model)
-    params = _insert_params(instance, values)
+    params = _insert_params(db, instance, values)
     with cursor(db) as statement:
         statement.execute(sql, params)
         if returning:
@@ -200,7 +202,7 @@ def insert_many(instances: Sequence[Model], *, ignore_conflicts: bool = False) -
     if returning:  # only when conflicts are not ignored: the key is not wanted here
         sql = sql[: sql.rindex(" RETURNING ")]
     with cursor(db) as statement:
-        statement.executemany(sql, [_insert_params(instance, values) for instance in instances])
+        statement.executemany(sql, [_insert_params(db, instance, values) for instance in instances])
 
 
 # --- Reads -------------------------------------------------------------------

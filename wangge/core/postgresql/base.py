@@ -10,11 +10,31 @@ can prepare a statement on the server once it has run it
 `prepare_threshold` times (settings: `WANGGE_PG_PREPARE_THRESHOLD`, "off" for
 a pooler that cannot keep prepared statements). `wangge.core.rows` runs its
 statements on it; everything else keeps Django's own cursor.
+
+A prepared statement outlives a migration run by another process; if the
+migration changed a column it returns, PostgreSQL refuses the statement
+("cached plan must not change result type"). Outside a transaction the
+cursor then drops the connection's prepared statements and runs it again; in
+a transaction the error stands, and the rollback that follows drops them
+(psycopg forgets its prepared statements on every rollback).
 """
 
 from __future__ import annotations
 
 from django.db.backends.postgresql import base
+from psycopg import errors
+from psycopg.pq import TransactionStatus
+
+
+class BoundCursor(base.ServerBindingCursor):
+    def execute(self, query, params=None, **kwargs):
+        try:
+            return super().execute(query, params, **kwargs)
+        except errors.FeatureNotSupported:
+            if self.connection.info.transaction_status != TransactionStatus.IDLE:
+                raise
+            super().execute("DEALLOCATE ALL")  # psycopg forgets its own list too
+            return super().execute(query, params, **kwargs)
 
 
 class DatabaseWrapper(base.DatabaseWrapper):
@@ -32,9 +52,10 @@ class DatabaseWrapper(base.DatabaseWrapper):
     def create_cursor(self, name=None):
         if not self._bound or name:
             return super().create_cursor(name)
-        factory = self.connection.cursor_factory
-        self.connection.cursor_factory = base.ServerBindingCursor
-        try:
-            return super().create_cursor(name)
-        finally:
-            self.connection.cursor_factory = factory
+        cursor = BoundCursor(self.connection)
+        # As Django's own create_cursor: the cursor reads times in the
+        # connection's zone unless the connection already does.
+        loader = self.connection.adapters.get_loader(base.TIMESTAMPTZ_OID, base.Format.TEXT)
+        if self.timezone != loader.timezone:
+            base.register_tzloader(self.timezone, cursor)
+        return cursor
