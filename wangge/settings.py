@@ -105,14 +105,7 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
         # failing half-way with "database is locked".
         "transaction_mode": "IMMEDIATE",
         "timeout": env_int("WANGGE_SQLITE_TIMEOUT", 20, minimum=1),
-        # The WAL is copied back into the database every 10,000 pages (≈ 40 MB)
-        # rather than SQLite's 1,000: a page written again and again (an index's
-        # last leaf) is copied once, and the copying runs in the committing
-        # writer, inside the write lock (intake +10 %).
-        "init_command": (
-            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
-            " PRAGMA wal_autocheckpoint=10000;"
-        ),
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
     }
     # Tests use a file, not shared-cache memory: concurrency tests need real
     # locking (busy timeout) between threads. One file per process.
