@@ -32,14 +32,13 @@ def test_env_int_and_list(monkeypatch):
     assert env_list("X_LIST", []) == ["a.example", "b.example"]
 
 
-def _import_settings(**env):
+def _import_settings(
+    code="print(s.DEBUG, s.DATABASES['default']['ENGINE'])", **env
+) -> subprocess.CompletedProcess:
+    """Import the settings in a process of their own, with `env`; run `code` (`s`: the settings)."""
     environment = {**os.environ, **env}
     return subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            "import wangge.settings as s; print(s.DEBUG, s.DATABASES['default']['ENGINE'])",
-        ],
+        [sys.executable, "-c", f"import wangge.settings as s; {code}"],
         capture_output=True,
         text=True,
         env=environment,
@@ -57,17 +56,10 @@ def test_settings_refuse_an_unknown_database():
 
 
 def _database_options(**env):
-    environment = {**os.environ, **env}
-    return subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            "import wangge.settings as s; d = s.DATABASES['default'];"
-            " print(d['ENGINE'], d.get('OPTIONS', {}).get('prepare_threshold', 'unset'))",
-        ],
-        capture_output=True,
-        text=True,
-        env=environment,
+    return _import_settings(
+        "d = s.DATABASES['default'];"
+        " print(d['ENGINE'], d.get('OPTIONS', {}).get('prepare_threshold', 'unset'))",
+        **env,
     )
 
 

@@ -89,7 +89,7 @@ def likely_duplicate(case: Case) -> int | None:
         return (
             Case.objects.filter(
                 Exact(Unindexed("town_id"), town_id),
-                In(Unindexed("state"), list(OPEN_STATES)),
+                In(Unindexed("state"), sorted(OPEN_STATES)),  # one text in every process
                 GreaterThanOrEqual(Unindexed("reported_at"), since),
                 category_id=category_id,
                 latitude__range=(south, north),
