@@ -2,6 +2,7 @@
 are set, and the queries that need those indexes still reach them on both databases."""
 
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import OperationalError, connection, transaction
@@ -11,7 +12,7 @@ from wangge.dashboard.metrics.sql import _within
 
 pytestmark = pytest.mark.django_db
 
-DAY = datetime(2026, 11, 2, tzinfo=datetime.now().astimezone().tzinfo)
+DAY = datetime(2026, 11, 2, tzinfo=ZoneInfo("Asia/Shanghai"))
 
 
 def _uses(queryset, index: str) -> bool:

@@ -167,14 +167,10 @@ def normalise_receipt_code(text: str) -> str:
     return "".join(ch for ch in text if ch in RECEIPT_ALPHABET)
 
 
-def _when_set(*fields: str, when: str = "", name: str = "") -> models.Index:
+def _when_set(name: str, *fields: str, when: str = "") -> models.Index:
     """An index of the rows where `when` (by default the last field) is set."""
-    column = when or fields[-1]
-    flow = {"closed_at": "closed", "resolved_at": "resolved", "resolve_due_at": "resolve_due"}
-    name = name or "case_" + "_".join(
-        flow.get(field, field.removesuffix("_at")) for field in fields
-    )
-    return models.Index(fields=list(fields), name=name, condition=Q(**{f"{column}__isnull": False}))
+    condition = Q(**{f"{when or fields[-1]}__isnull": False})
+    return models.Index(fields=list(fields), name=name, condition=condition)
 
 
 class CaseQuerySet(ScopedQuerySet):
@@ -414,15 +410,20 @@ class Case(models.Model):
             # one. The links' own indexes (town, grid, village, category) are the
             # first column of the composite ones.
             *(
-                _when_set(place, flow)
-                for flow in ("closed_at", "resolved_at", "resolve_due_at", "rated_at")
+                _when_set(f"case_{place}_{label}", place, flow)
+                for flow, label in (
+                    ("closed_at", "closed"),
+                    ("resolved_at", "resolved"),
+                    ("resolve_due_at", "resolve_due"),
+                    ("rated_at", "rated"),
+                )
                 for place in ("town", "village", "grid")
             ),
             _when_set(
-                "lead_department", "reported_at", when="lead_department", name="case_dept_reported"
+                "case_dept_reported", "lead_department", "reported_at", when="lead_department"
             ),
             *(
-                _when_set(link)
+                _when_set(f"case_{link}", link)
                 for link in (
                     "owner_user",
                     "owner_department",
